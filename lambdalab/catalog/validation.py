@@ -1,0 +1,65 @@
+"""JSON Schema validation whose errors point at the YAML line of the offending value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from lambdalab.catalog.matching import MATCHER_KEYS
+from lambdalab.catalog.yamlsource import ContentProblem, LocatedYaml
+
+_FORMATS = FormatChecker()
+
+
+def schema_problems(
+    located: LocatedYaml,
+    schema: dict[str, Any],
+    file: str,
+    *,
+    prefix: str = "",
+    base_path: tuple[Any, ...] = (),
+) -> list[ContentProblem]:
+    """Validate `located.data` (or the value at `base_path`) and return every problem, sorted."""
+    value = located.data
+    for key in base_path:
+        value = value[key]
+    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    problems = []
+    for error in _leaf_errors(validator.iter_errors(value)):
+        path = (*base_path, *error.absolute_path)
+        text = f"{prefix}{_dotted(path)}{_describe(error)}"
+        problems.append(ContentProblem(file, located.line_of(path), text))
+    return sorted(set(problems), key=lambda p: (p.line or 0, p.message))
+
+
+def _leaf_errors(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:
+    """For oneOf/anyOf failures, report the most relevant sub-error rather than the whole blob."""
+    for error in errors:
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            deepest = max(error.context, key=lambda e: len(e.absolute_path))
+            if len(deepest.absolute_path) > len(error.absolute_path):
+                yield deepest
+                continue
+        yield error
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    text = ""
+    for key in path:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return f"{text}: " if text else ""
+
+
+def _describe(error: ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator == "not" and "required" in str(error.validator_value):
+        return "use either event or event_file, not both"
+    if error.validator == "oneOf" and isinstance(error.instance, dict):
+        return "give exactly one matcher: " + ", ".join(MATCHER_KEYS)
+    return error.message
