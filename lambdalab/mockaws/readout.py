@@ -1,0 +1,148 @@
+"""Read a mock account's state into the JSON document graders and checks consume.
+
+Runs inside the trusted account process, after (or between) learner invocations, through
+boto3 clients onto the same in-process moto state. Learner code cannot influence what is read
+here except through real API calls, which is the point.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+_DESERIALIZER = TypeDeserializer()
+
+
+def account_state(*, clients: Any, region: str) -> dict[str, Any]:
+    """The account as `{"s3": ..., "ec2": ..., "dynamodb": ..., ...}` (format in FIXTURES.md)."""
+    return {
+        "s3": _s3(clients("s3", region)),
+        "ec2": _ec2(clients("ec2", region)),
+        "dynamodb": _dynamodb(clients("dynamodb", region)),
+        "sqs": _sqs(clients("sqs", region)),
+        "sns": _sns(clients("sns", region)),
+        "cloudwatch": _cloudwatch(clients("cloudwatch", region)),
+        "events": _events(clients("events", region)),
+        "iam": _iam(clients("iam", region)),
+    }
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB values → plain JSON (Decimal → int/float, sets → sorted lists, bytes → text)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
+    if hasattr(value, "value") and isinstance(value.value, bytes):  # boto3 Binary
+        value = value.value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
+def _tags(items: list[dict] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in items or []}
+
+
+def _s3(s3: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for bucket in s3.list_buckets().get("Buckets", []):
+        name = bucket["Name"]
+        objects: dict[str, Any] = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
+            for obj in page.get("Contents", []):
+                head = s3.head_object(Bucket=name, Key=obj["Key"])
+                objects[obj["Key"]] = {"size": obj["Size"], "etag": obj["ETag"],
+                                       "content_type": head.get("ContentType", "")}
+        out[name] = objects
+    return out
+
+
+def _ec2(ec2: Any) -> dict[str, Any]:
+    instances, names = {}, {}
+    for page in ec2.get_paginator("describe_instances").paginate():
+        for res in page["Reservations"]:
+            for inst in res["Instances"]:
+                tags = _tags(inst.get("Tags"))
+                key = tags.get("Name") or inst["InstanceId"]
+                names[inst["InstanceId"]] = key
+                instances[key] = {"id": inst["InstanceId"], "state": inst["State"]["Name"],
+                                  "type": inst["InstanceType"], "tags": tags,
+                                  "launch_time": inst["LaunchTime"].isoformat()}
+    volumes, vol_names = {}, {}
+    for vol in ec2.describe_volumes()["Volumes"]:
+        tags = _tags(vol.get("Tags"))
+        key = tags.get("Name") or vol["VolumeId"]
+        vol_names[vol["VolumeId"]] = key
+        attached = [names.get(a["InstanceId"], a["InstanceId"]) for a in vol.get("Attachments", [])]
+        volumes[key] = {"id": vol["VolumeId"], "size": vol["Size"], "state": vol["State"],
+                        "attached_to": attached[0] if attached else None,
+                        "tags": _without_name(tags)}
+    snapshots = {}
+    for snap in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]:
+        tags = _tags(snap.get("Tags"))
+        snapshots[tags.get("Name") or snap["SnapshotId"]] = {
+            "id": snap["SnapshotId"], "volume": vol_names.get(snap["VolumeId"], "deleted"),
+            "volume_id": snap["VolumeId"], "description": snap.get("Description", ""),
+            "start_time": snap["StartTime"].isoformat(), "tags": _without_name(tags)}
+    return {"instances": instances, "volumes": volumes, "snapshots": snapshots}
+
+
+def _without_name(tags: dict[str, str]) -> dict[str, str]:
+    # Volumes and snapshots are keyed by their Name; repeating it in tags only adds noise.
+    return {k: v for k, v in tags.items() if k != "Name"}
+
+
+def _dynamodb(ddb: Any) -> dict[str, Any]:
+    out = {}
+    for name in ddb.list_tables()["TableNames"]:
+        items = []
+        for page in ddb.get_paginator("scan").paginate(TableName=name):
+            items += [{k: plain(_DESERIALIZER.deserialize(v)) for k, v in item.items()}
+                      for item in page["Items"]]
+        keys = [k["AttributeName"] for k in ddb.describe_table(TableName=name)["Table"]["KeySchema"]]
+        items.sort(key=lambda item: [str(item.get(k)) for k in keys])
+        out[name] = {"items": items}
+    return out
+
+
+def _sqs(sqs: Any) -> dict[str, Any]:
+    out = {}
+    for url in sqs.list_queues().get("QueueUrls", []):
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        out[url.rsplit("/", 1)[-1]] = {
+            "messages": int(attrs.get("ApproximateNumberOfMessages", 0)),
+            "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0))}
+    return out
+
+
+def _sns(sns: Any) -> dict[str, Any]:
+    out = {}
+    for topic in sns.list_topics().get("Topics", []):
+        arn = topic["TopicArn"]
+        subs = sns.list_subscriptions_by_topic(TopicArn=arn).get("Subscriptions", [])
+        out[arn.rsplit(":", 1)[-1]] = {"subscriptions": len(subs)}
+    return out
+
+
+def _cloudwatch(cw: Any) -> dict[str, Any]:
+    alarms = {a["AlarmName"]: {"state": a["StateValue"], "threshold": a.get("Threshold")}
+              for a in cw.describe_alarms().get("MetricAlarms", [])}
+    return {"alarms": alarms}
+
+
+def _events(events: Any) -> dict[str, Any]:
+    rules = {}
+    for rule in events.list_rules().get("Rules", []):
+        rules[rule["Name"]] = {"schedule": rule.get("ScheduleExpression"), "state": rule["State"]}
+    return {"rules": rules}
+
+
+def _iam(iam: Any) -> dict[str, Any]:
+    return {"roles": {r["RoleName"]: {"arn": r["Arn"]} for r in iam.list_roles()["Roles"]}}

@@ -1,0 +1,286 @@
+"""Build a validated fixture inside a mock account process (moto is active there).
+
+Runs on the trusted side only, inside the forked account process, through ordinary boto3
+clients so moto applies its own validation. Calls are batched where the API allows because
+seeding time is paid on every run (budget: the typical fixture in ≤ 100 ms).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+
+DEFAULT_IMAGE_ID = "ami-0lambdalab000001"  # moto does not validate AMIs by default
+_SERIALIZER = TypeSerializer()
+
+
+def fixture_seed(*, clients: Any, fixtures: dict, region: str) -> None:
+    """Create everything the fixture describes. `clients(service, region)` returns a client."""
+    _seed_iam(clients("iam", region), fixtures.get("iam", {}))
+    _seed_s3(clients, fixtures.get("s3", {}), region)
+    _seed_ec2(clients("ec2", region), fixtures.get("ec2", {}))
+    _seed_dynamodb(clients("dynamodb", region), fixtures.get("dynamodb", {}))
+    queue_arns = _seed_sqs(clients("sqs", region), fixtures.get("sqs", {}))
+    _seed_sns(clients("sns", region), fixtures.get("sns", {}), queue_arns)
+    _seed_cloudwatch(clients("cloudwatch", region), fixtures.get("cloudwatch", {}))
+    _seed_events(clients("events", region), fixtures.get("events", {}))
+
+
+def parse_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _tag_list(tags: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]
+
+
+# --------------------------------------------------------------------------------------- S3
+
+
+def object_body(obj: dict[str, Any]) -> tuple[bytes, str]:
+    """The bytes and default content type of a fixture object."""
+    if "json" in obj:
+        return json.dumps(obj["json"]).encode(), "application/json"
+    if "base64" in obj:
+        return base64.b64decode(obj["base64"]), "application/octet-stream"
+    return obj.get("body", "").encode("utf-8"), "binary/octet-stream"
+
+
+def _seed_s3(clients: Any, s3_fixture: dict, region: str) -> None:
+    for bucket in s3_fixture.get("buckets", []):
+        where = bucket.get("region", region)
+        s3 = clients("s3", where)
+        kwargs: dict[str, Any] = {"Bucket": bucket["name"]}
+        if where != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": where}
+        s3.create_bucket(**kwargs)
+        if bucket.get("versioning"):
+            s3.put_bucket_versioning(Bucket=bucket["name"],
+                                     VersioningConfiguration={"Status": "Enabled"})
+        if bucket.get("tags"):
+            s3.put_bucket_tagging(Bucket=bucket["name"],
+                                  Tagging={"TagSet": _tag_list(bucket["tags"])})
+        for obj in bucket.get("objects", []):
+            body, default_type = object_body(obj)
+            extra: dict[str, Any] = {"ContentType": obj.get("content_type", default_type)}
+            if obj.get("metadata"):
+                extra["Metadata"] = {k: str(v) for k, v in obj["metadata"].items()}
+            if obj.get("tags"):
+                extra["Tagging"] = "&".join(f"{k}={v}" for k, v in obj["tags"].items())
+            s3.put_object(Bucket=bucket["name"], Key=obj["key"], Body=body, **extra)
+
+
+# -------------------------------------------------------------------------------------- EC2
+
+
+def _seed_ec2(ec2: Any, fixture: dict) -> None:
+    ids = _seed_instances(ec2, fixture.get("instances", []))
+    volume_ids = _seed_volumes(ec2, fixture.get("volumes", []), ids)
+    _seed_snapshots(ec2, fixture.get("snapshots", []), volume_ids)
+
+
+def _seed_instances(ec2: Any, instances: list[dict]) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    stop, terminate = [], []
+    for inst in instances:
+        tags = {**inst.get("tags", {}), "Name": inst["name"]}
+        reply = ec2.run_instances(
+            ImageId=inst.get("image_id", DEFAULT_IMAGE_ID), MinCount=1, MaxCount=1,
+            InstanceType=inst.get("type", "t3.micro"),
+            TagSpecifications=[{"ResourceType": "instance", "Tags": _tag_list(tags)}])
+        ids[inst["name"]] = iid = reply["Instances"][0]["InstanceId"]
+        state = inst.get("state", "running")
+        (stop if state == "stopped" else terminate if state == "terminated" else []).append(iid)
+        if "launch_time" in inst:
+            _backend_instance(iid).launch_time = _moto_time(inst["launch_time"])
+    if stop:
+        ec2.stop_instances(InstanceIds=stop)
+    if terminate:
+        ec2.terminate_instances(InstanceIds=terminate)
+    return ids
+
+
+def _seed_volumes(ec2: Any, volumes: list[dict], instance_ids: dict[str, str]) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    zone = ec2.meta.region_name + "a"
+    for vol in volumes:
+        reply = ec2.create_volume(
+            AvailabilityZone=zone, Size=vol.get("size", 8),
+            VolumeType=vol.get("volume_type", "gp3"),
+            TagSpecifications=[{"ResourceType": "volume",
+                                "Tags": _tag_list({**vol.get("tags", {}), "Name": vol["name"]})}])
+        ids[vol["name"]] = vid = reply["VolumeId"]
+        if "create_time" in vol:
+            _backend_volume(vid).create_time = _moto_time(vol["create_time"])
+        if "attached_to" in vol:
+            ec2.attach_volume(VolumeId=vid, InstanceId=instance_ids[vol["attached_to"]],
+                              Device=f"/dev/sd{chr(ord('f') + len(ids) % 10)}")
+    return ids
+
+
+def _seed_snapshots(ec2: Any, snapshots: list[dict], volume_ids: dict[str, str]) -> None:
+    zone = ec2.meta.region_name + "a"
+    for snap in snapshots:
+        doomed = snap["volume"] == "deleted"
+        vid = (ec2.create_volume(AvailabilityZone=zone, Size=8)["VolumeId"] if doomed
+               else volume_ids[snap["volume"]])
+        reply = ec2.create_snapshot(
+            VolumeId=vid, Description=snap.get("description", ""),
+            TagSpecifications=[{"ResourceType": "snapshot",
+                                "Tags": _tag_list({**snap.get("tags", {}), "Name": snap["name"]})}])
+        if "start_time" in snap:
+            _backend_snapshot(reply["SnapshotId"]).start_time = _moto_time(snap["start_time"])
+        if doomed:
+            ec2.delete_volume(VolumeId=vid)
+
+
+def _moto_time(text: str) -> Any:
+    # moto keeps naive UTC datetimes and renders them itself.
+    return parse_time(text).astimezone(UTC).replace(tzinfo=None)
+
+
+def _ec2_backend() -> Any:
+    import os
+
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[os.environ["MOTO_ACCOUNT_ID"]][os.environ["LAMBDALAB_MOCK_REGION"]]
+
+
+def _backend_instance(iid: str) -> Any:
+    return _ec2_backend().get_instance(iid)
+
+
+def _backend_volume(vid: str) -> Any:
+    return _ec2_backend().get_volume(vid)
+
+
+def _backend_snapshot(sid: str) -> Any:
+    return _ec2_backend().get_snapshot(sid)
+
+
+# ---------------------------------------------------------------------------------- DynamoDB
+
+
+def to_dynamo(value: Any) -> Any:
+    """Plain JSON → what boto3's serializer accepts (floats become Decimals)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+def _seed_dynamodb(ddb: Any, fixture: dict) -> None:
+    for table in fixture.get("tables", []):
+        keys = [table["partition_key"]] + ([table["sort_key"]] if "sort_key" in table else [])
+        kwargs: dict[str, Any] = {
+            "TableName": table["name"], "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": k["name"], "AttributeType": k["type"]}
+                                     for k in keys],
+            "KeySchema": [{"AttributeName": k["name"], "KeyType": kt}
+                          for k, kt in zip(keys, ("HASH", "RANGE"), strict=False)]}
+        if table.get("stream"):
+            kwargs["StreamSpecification"] = {"StreamEnabled": True,
+                                             "StreamViewType": table["stream"]}
+        ddb.create_table(**kwargs)
+        items = [{"PutRequest": {"Item": {k: _SERIALIZER.serialize(to_dynamo(v))
+                                          for k, v in item.items()}}}
+                 for item in table.get("items", [])]
+        for start in range(0, len(items), 25):
+            ddb.batch_write_item(RequestItems={table["name"]: items[start:start + 25]})
+
+
+# ---------------------------------------------------------------------------- SQS, SNS, ...
+
+
+def _message_body(message: Any) -> str:
+    if isinstance(message, str):
+        return message
+    return json.dumps(message["json"]) if "json" in message else message["body"]
+
+
+def _seed_sqs(sqs: Any, fixture: dict) -> dict[str, str]:
+    arns: dict[str, str] = {}
+    for queue in fixture.get("queues", []):
+        fifo = queue["name"].endswith(".fifo")
+        attrs = {"VisibilityTimeout": str(queue.get("visibility_timeout", 30))}
+        if fifo:
+            attrs |= {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        url = sqs.create_queue(QueueName=queue["name"], Attributes=attrs)["QueueUrl"]
+        arns[queue["name"]] = url
+        entries = [{"Id": str(i), "MessageBody": _message_body(m)}
+                   | ({"MessageGroupId": "default"} if fifo else {})
+                   for i, m in enumerate(queue.get("messages", []))]
+        for start in range(0, len(entries), 10):
+            sqs.send_message_batch(QueueUrl=url, Entries=entries[start:start + 10])
+    return arns
+
+
+def _seed_sns(sns: Any, fixture: dict, queue_urls: dict[str, str]) -> None:
+    for topic in fixture.get("topics", []):
+        attrs = {"FifoTopic": "true"} if topic["name"].endswith(".fifo") else {}
+        arn = sns.create_topic(Name=topic["name"], Attributes=attrs)["TopicArn"]
+        for sub in topic.get("subscriptions", []):
+            queue_arn = _queue_arn(sns, queue_urls[sub["queue"]])
+            sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
+
+
+def _queue_arn(sns: Any, url: str) -> str:
+    region, account, name = sns.meta.region_name, url.split("/")[-2], url.split("/")[-1]
+    return f"arn:aws:sqs:{region}:{account}:{name}"
+
+
+def _seed_cloudwatch(cw: Any, fixture: dict) -> None:
+    now = datetime.now(UTC)
+    for metric in fixture.get("metrics", []):
+        dims = [{"Name": k, "Value": str(v)} for k, v in metric.get("dimensions", {}).items()]
+        values = metric.get("values", [])
+        data = [{"MetricName": metric["name"], "Dimensions": dims, "Value": float(v),
+                 "Timestamp": now - timedelta(minutes=5 * (len(values) - i)),
+                 "Unit": metric.get("unit", "None")} for i, v in enumerate(values)]
+        for start in range(0, len(data), 20):
+            cw.put_metric_data(Namespace=metric["namespace"], MetricData=data[start:start + 20])
+    for alarm in fixture.get("alarms", []):
+        cw.put_metric_alarm(
+            AlarmName=alarm["name"], Namespace=alarm["namespace"], MetricName=alarm["metric"],
+            Dimensions=[{"Name": k, "Value": str(v)}
+                        for k, v in alarm.get("dimensions", {}).items()],
+            Threshold=float(alarm["threshold"]), ComparisonOperator=alarm["comparison"],
+            Statistic=alarm.get("statistic", "Average"), Period=alarm.get("period", 300),
+            EvaluationPeriods=alarm.get("evaluation_periods", 1),
+            AlarmDescription=alarm.get("description", ""))
+        cw.set_alarm_state(AlarmName=alarm["name"], StateValue=alarm.get("state", "OK"),
+                           StateReason="Initial state from the exercise fixture")
+
+
+def _seed_events(events: Any, fixture: dict) -> None:
+    for rule in fixture.get("rules", []):
+        kwargs: dict[str, Any] = {"Name": rule["name"], "State": rule.get("state", "ENABLED"),
+                                  "Description": rule.get("description", "")}
+        if "schedule" in rule:
+            kwargs["ScheduleExpression"] = rule["schedule"]
+        else:
+            kwargs["EventPattern"] = json.dumps(rule["event_pattern"])
+        events.put_rule(**kwargs)
+
+
+_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]})
+
+
+def _seed_iam(iam: Any, fixture: dict) -> None:
+    for role in fixture.get("roles", []):
+        iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=_TRUST,
+                        Description=role.get("description", ""))
+        for arn in role.get("policies", []):
+            iam.attach_role_policy(RoleName=role["name"], PolicyArn=arn)
