@@ -273,12 +273,12 @@ def parse_lesson(dir_name: str, files: Mapping[str, str], *, label: str = "lesso
     if "lesson.md" not in files:
         raise ContentError([ContentProblem(f"{base}/lesson.md", None, "missing lesson.md")])
     problems: list[ContentProblem] = []
-    exercises = _parse_exercises(files, base, problems)
+    exercises, folders = _parse_exercises(files, base, problems)
     lesson = _parse_lesson_md(files["lesson.md"], f"{base}/lesson.md", problems)
     if lesson is None:
         raise ContentError(problems)
     front, body, body_start, blocks, quizzes = lesson
-    problems += _cross_check(blocks, exercises, files, body, body_start, f"{base}/lesson.md")
+    problems += _cross_check(blocks, folders, files, body, body_start, f"{base}/lesson.md")
     if problems:
         raise ContentError(problems)
     lesson_files = {rel: text for rel, text in files.items() if not rel.startswith("exercises/")}
@@ -301,7 +301,7 @@ def parse_lesson(dir_name: str, files: Mapping[str, str], *, label: str = "lesso
 
 def _parse_exercises(
     files: Mapping[str, str], base: str, problems: list[ContentProblem]
-) -> list[Exercise]:
+) -> tuple[list[Exercise], set[str]]:
     folders: dict[str, dict[str, str]] = {}
     for rel, text in files.items():
         if rel.startswith("exercises/"):
@@ -318,7 +318,7 @@ def _parse_exercises(
             exercises.append(parse_exercise(slug, exercise_files, base=f"{base}/exercises/{slug}"))
         except ContentError as error:
             problems.extend(error.problems)
-    return exercises
+    return exercises, set(folders)
 
 
 def _in_reference_order(exercises: list[Exercise], blocks: list[Block]) -> list[Exercise]:
@@ -445,14 +445,13 @@ def _quiz_problems(quizzes: list[Quiz], file: str) -> list[ContentProblem]:
 
 def _cross_check(
     blocks: list[Block],
-    exercises: list[Exercise],
+    known: set[str],
     files: Mapping[str, str],
     body: str,
     body_start: int,
     file: str,
 ) -> list[ContentProblem]:
     problems: list[ContentProblem] = []
-    known = {exercise.slug for exercise in exercises}
     referenced: dict[str, int] = {}
     for block in (b for b in blocks if b.kind == "exercise"):
         slug = block.data["slug"]
