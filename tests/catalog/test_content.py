@@ -1,4 +1,4 @@
-"""An author writes lessons as files; the loader accepts good ones and names file:line for bad ones."""
+"""Authors write lessons as files; the loader accepts good ones and names file:line for bad ones."""
 
 from __future__ import annotations
 
@@ -134,7 +134,8 @@ def test_an_event_file_that_is_not_json_is_reported_in_that_file():
     problems = problems_of(files)
 
     assert problems == [
-        f"lessons/{EX}/events/grace.json:3: invalid JSON: Expecting property name enclosed in double quotes"
+        f"lessons/{EX}/events/grace.json:3: "
+        "invalid JSON: Expecting property name enclosed in double quotes"
     ]
 
 
@@ -209,7 +210,8 @@ def test_a_python_check_must_name_an_existing_function():
     problems = problems_of(files)
 
     assert problems == [
-        f"lessons/{EX}/exercise.yaml:{line_of(text, 'python:')}: checks.py defines no function check_it()"
+        f"lessons/{EX}/exercise.yaml:{line_of(text, 'python:')}: "
+        "checks.py defines no function check_it()"
     ]
 
 
