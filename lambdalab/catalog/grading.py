@@ -1,0 +1,348 @@
+"""Grade a learner's files against an exercise: run the tests in the runtime, check on the trusted side.
+
+Plain Python (no Django). The runtime (`lambdalab.runtime.Runtime`) runs the learner's code in
+its sandbox; checks, fixtures and the mock-AWS state stay on this side. A timeout or crash of
+the learner's code is a failed test, never an exception; an invalid configuration or a broken
+sandbox gives a result with status "error".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambdalab.catalog.checks import CheckContext, CheckOutcome, evaluate_check
+from lambdalab.catalog.exercise_loader import Exercise, ExerciseTest
+
+RESULTS_VERSION = 1
+AccountFactory = Callable[[dict[str, Any]], Any]
+
+
+@dataclass
+class TestResult:
+    name: str
+    visible: bool
+    passed: bool
+    points: float
+    max_points: float
+    message: str
+    checks: list[CheckOutcome] = field(default_factory=list)
+    invocations: list[dict[str, Any]] = field(default_factory=list)
+    event: Any = None
+
+    __test__ = False  # not a pytest test class
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "visible": self.visible,
+            "passed": self.passed,
+            "points": self.points,
+            "max_points": self.max_points,
+            "message": self.message,
+            "event": self.event,
+            "checks": [c.to_dict() for c in self.checks],
+            "invocations": self.invocations,
+        }
+
+    def to_learner_dict(self, number: int) -> dict[str, Any]:
+        """Visible tests in full; hidden ones say only whether they passed."""
+        if self.visible:
+            return self.to_dict()
+        return {
+            "name": f"Hidden test {number}",
+            "visible": False,
+            "passed": self.passed,
+            "points": self.points,
+            "max_points": self.max_points,
+            "message": "Passed." if self.passed else "A hidden test failed.",
+        }
+
+
+@dataclass
+class GradeResult:
+    exercise: str
+    status: str  # passed | failed | error
+    score: float  # 0..1
+    points: float
+    max_points: float
+    tests: list[TestResult] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, str] | None = None  # {"kind": "config" | "infrastructure", "message": ...}
+
+    @property
+    def grader_errors(self) -> list[str]:
+        """Checks that crashed: the exercise's fault, shown to authors by --validate."""
+        return [f"{t.name}: {c.message}" for t in self.tests for c in t.checks if c.grader_error]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The full, versioned results document (staff view and storage)."""
+        return {**self._head(), "tests": [t.to_dict() for t in self.tests]}
+
+    def to_learner_dict(self) -> dict[str, Any]:
+        """The same document with hidden tests redacted."""
+        tests = [t.to_learner_dict(i) for i, t in enumerate(self.tests, start=1)]
+        return {**self._head(), "tests": tests}
+
+    def _head(self) -> dict[str, Any]:
+        return {
+            "version": RESULTS_VERSION,
+            "exercise": self.exercise,
+            "status": self.status,
+            "score": self.score,
+            "points": self.points,
+            "max_points": self.max_points,
+            "config": self.config,
+            "error": self.error,
+        }
+
+
+def grade_exercise(
+    exercise: Exercise,
+    files: Mapping[str, str],
+    *,
+    runtime: Any,
+    owner: str,
+    config_overrides: Mapping[str, Any] | None = None,
+    account_factory: AccountFactory | None = None,
+) -> GradeResult:
+    """Run every test of `exercise` against the learner's `files` and score them.
+
+    `runtime` is a `lambdalab.runtime.Runtime`; `owner` names the learner (environments are
+    never shared between owners). `config_overrides` may change only the exercise's
+    `configurable` fields (ValueError otherwise). `account_factory(fixtures)` starts the mock
+    AWS account (default: `MockAccount.start`).
+    """
+    config = exercise.config_dict(config_overrides)
+    try:
+        function = build_function_config(exercise, files, config)
+    except ValueError as exc:  # the runtime's ConfigError: AWS-worded, shown to the learner
+        return _error_result(exercise, config, "config", str(exc))
+    run = _Run(
+        exercise,
+        function,
+        config,
+        runtime,
+        f"{owner}/grade-{uuid.uuid4().hex[:12]}",
+        account_factory or _start_mock_account,
+    )
+    try:
+        tests = run.all_tests()
+    except Exception as exc:  # the sandbox or mock AWS broke: not the learner's fault
+        return _error_result(exercise, config, "infrastructure", f"{exc.__class__.__name__}: {exc}")
+    return _result(exercise, config, tests)
+
+
+def build_function_config(exercise: Exercise, files: Mapping[str, str], config: dict) -> Any:
+    """The runtime's FunctionConfig for these files and this (possibly learner-changed) config."""
+    try:
+        from lambdalab.runtime import FunctionConfig
+    except ImportError:  # the package's public exports are still landing
+        from lambdalab.runtime.config import FunctionConfig
+
+    return FunctionConfig(
+        code=dict(files),
+        handler=config["handler"],
+        runtime=config["runtime"],
+        memory_size=int(config["memory"]),
+        timeout=int(config["timeout"]),
+        environment=dict(config["environment"]),
+        architecture=config["architecture"],
+        function_name=exercise.slug[:64],
+    )
+
+
+def _start_mock_account(fixtures: dict[str, Any]) -> Any:
+    from lambdalab.mockaws import MockAccount
+
+    return MockAccount.start(fixtures=fixtures)
+
+
+class _Run:
+    """One grading run: environments and mock accounts as the exercise's reuse policy says."""
+
+    def __init__(
+        self,
+        exercise: Exercise,
+        function: Any,
+        config: dict,
+        runtime: Any,
+        owner: str,
+        account_factory: AccountFactory,
+    ) -> None:
+        self.exercise, self.function, self.config = exercise, function, config
+        self.runtime, self.owner, self.account_factory = runtime, owner, account_factory
+        self.all_records: list[dict[str, Any]] = []
+        self.python_checks = python_check_loader(exercise)
+
+    def all_tests(self) -> list[TestResult]:
+        if self.exercise.environment_reuse == "fresh":
+            results = []
+            for test in self.exercise.tests:
+                with self._account() as account:
+                    results.append(self._test(test, account, cold=True))
+            return results
+        with self._account() as account:
+            return [self._test(t, account, cold=i == 0) for i, t in enumerate(self.exercise.tests)]
+
+    @contextmanager
+    def _account(self) -> Iterator[Any]:
+        if self.exercise.fixtures is None:
+            yield None
+            return
+        account = self.account_factory(self.exercise.fixtures)
+        try:
+            yield account
+        finally:
+            account.close()
+
+    def _test(self, test: ExerciseTest, account: Any, *, cold: bool) -> TestResult:
+        events = [test.event] * test.repeat
+        invocations = self.runtime.invoke_sequence(
+            self.function, events, owner=self.owner, cold=cold, aws=account
+        )
+        records = [_as_record(inv) for inv in invocations]
+        self.all_records.extend(records)
+        context = CheckContext(
+            record=records[-1],
+            records=records,
+            all_records=list(self.all_records),
+            event=test.event,
+            state=account.state() if account is not None else {},
+            account=account,
+            config=self.config,
+            test_name=test.name,
+            python_checks=self.python_checks,
+        )
+        outcomes = [evaluate_check(check, context) for check in test.checks]
+        return _test_result(test, outcomes, records)
+
+
+def _as_record(invocation: Any) -> dict[str, Any]:
+    return invocation if isinstance(invocation, dict) else invocation.to_dict()
+
+
+def _test_result(
+    test: ExerciseTest, outcomes: list[CheckOutcome], records: list[dict[str, Any]]
+) -> TestResult:
+    failures = [o for o in outcomes if not o.passed]
+    return TestResult(
+        name=test.name,
+        visible=test.visible,
+        passed=not failures,
+        points=0 if failures else test.points,
+        max_points=test.points,
+        message=failures[0].message if failures else "Passed.",
+        checks=outcomes,
+        invocations=records,
+        event=test.event,
+    )
+
+
+def _result(exercise: Exercise, config: dict, tests: list[TestResult]) -> GradeResult:
+    total = sum(t.max_points for t in tests)
+    score = sum(t.points for t in tests) / total if total else 0.0
+    return GradeResult(
+        exercise=exercise.slug,
+        status="passed" if all(t.passed for t in tests) else "failed",
+        score=round(score, 6),
+        points=round(score * exercise.points, 2),
+        max_points=exercise.points,
+        tests=tests,
+        config=config,
+    )
+
+
+def _error_result(exercise: Exercise, config: dict, kind: str, message: str) -> GradeResult:
+    return GradeResult(
+        exercise=exercise.slug,
+        status="error",
+        score=0.0,
+        points=0.0,
+        max_points=exercise.points,
+        config=config,
+        error={"kind": kind, "message": message},
+    )
+
+
+def python_check_loader(exercise: Exercise) -> Callable[[str], Callable[..., Any]]:
+    """Load instructor check functions from the exercise's own files, on the trusted side."""
+    modules: dict[str, dict[str, Any]] = {}
+
+    def load(ref: str) -> Callable[..., Any]:
+        filename, function = ref.split(":")
+        if filename not in modules:
+            namespace: dict[str, Any] = {"__name__": f"lambdalab_checks.{exercise.slug}"}
+            code = compile(exercise.files[filename], f"{exercise.slug}/{filename}", "exec")
+            exec(code, namespace)  # noqa: S102 - instructor-authored, reviewed content
+            modules[filename] = namespace
+        return modules[filename][function]
+
+    return load
+
+
+# --- author validation ---------------------------------------------------------------------------
+
+
+@dataclass
+class ValidationRow:
+    exercise: str
+    variant: str  # solution | starter | wrong/<name>
+    expected: str  # "100%" or "<100%"
+    score: float
+    status: str
+    ok: bool
+    detail: str = ""
+
+
+def validate_exercise(
+    exercise: Exercise,
+    *,
+    runtime: Any,
+    owner: str = "validator",
+    account_factory: AccountFactory | None = None,
+) -> list[ValidationRow]:
+    """The reference solution must score 100 %; the starter and every wrong solution less."""
+    variants = [
+        ("solution", exercise.solution_files, True),
+        ("starter", exercise.starter_files, False),
+    ]
+    variants += [(w.path, w.files, False) for w in exercise.wrong]
+    rows = []
+    for name, files, must_pass in variants:
+        result = grade_exercise(
+            exercise, files, runtime=runtime, owner=owner, account_factory=account_factory
+        )
+        rows.append(_validation_row(exercise, name, must_pass, result))
+    return rows
+
+
+def _validation_row(
+    exercise: Exercise, name: str, must_pass: bool, result: GradeResult
+) -> ValidationRow:
+    perfect = result.status == "passed" and result.score >= 1.0
+    ok = (perfect if must_pass else not perfect) and result.status != "error"
+    ok = ok and not result.grader_errors
+    return ValidationRow(
+        exercise=exercise.slug,
+        variant=name,
+        expected="100%" if must_pass else "<100%",
+        score=result.score,
+        status=result.status,
+        ok=ok,
+        detail=_validation_detail(result, must_pass),
+    )
+
+
+def _validation_detail(result: GradeResult, must_pass: bool) -> str:
+    if result.error:
+        return f"{result.error['kind']} error: {result.error['message']}"
+    if result.grader_errors:
+        return "; ".join(result.grader_errors)
+    failing = [t for t in result.tests if not t.passed]
+    if must_pass:
+        return "; ".join(f"{t.name}: {t.message}" for t in failing)
+    return f"fails: {', '.join(t.name for t in failing)}" if failing else "passes every test"
