@@ -1,4 +1,4 @@
-"""Grade a learner's files against an exercise: run the tests in the runtime, check on the trusted side.
+"""Grade a learner's files: run an exercise's tests in the runtime, check on the trusted side.
 
 Plain Python (no Django). The runtime (`lambdalab.runtime.Runtime`) runs the learner's code in
 its sandbox; checks, fixtures and the mock-AWS state stay on this side. A timeout or crash of

@@ -34,7 +34,9 @@ tests:
   - name: a retry records nothing new
     event: {{order_id: o-2}}
     checks:
-      - idempotent: {{repeat: 3, aws_count: {{path: "dynamodb.Payments.items", equals: {expected}}}}}
+      - idempotent:
+          repeat: 3
+          aws_count: {{path: "dynamodb.Payments.items", equals: {expected}}}
 """
 
 PAYMENTS_SOLUTION = """\
@@ -83,7 +85,8 @@ def test_a_wrong_solution_loses_the_points_of_the_tests_it_fails():
 
     assert result.status == "failed" and result.score == 0.0 and result.points == 0
     assert result.tests[0].message == (
-        'Expected the function to return {"message": "Hello, Ada!"}, got {"message": "Hello, world!"}.'
+        'Expected the function to return {"message": "Hello, Ada!"}, '
+        'got {"message": "Hello, world!"}.'
     )
 
 
