@@ -1,0 +1,138 @@
+"""Learner code is plain boto3 in a process with no network; the mock answers on the trusted side."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambdalab.mockaws import MockAccount
+from tests.mockaws.data import typical_fixture
+from tests.mockaws.sandbox import run_in_sandbox
+
+STOP_DEV_INSTANCES = """
+import boto3
+ec2 = boto3.client("ec2")
+pages = ec2.get_paginator("describe_instances").paginate(
+    Filters=[{"Name": "tag:Environment", "Values": ["dev"]},
+             {"Name": "instance-state-name", "Values": ["running"]}])
+ids = [i["InstanceId"] for page in pages for r in page["Reservations"] for i in r["Instances"]]
+ec2.stop_instances(InstanceIds=ids)
+ec2.get_waiter("instance_stopped").wait(InstanceIds=ids)
+return sorted(ids)
+"""
+
+
+@pytest.fixture(scope="module")
+def account():
+    with MockAccount.start(fixtures=typical_fixture()) as acct:
+        yield acct
+
+
+def test_cost_saver_stops_exactly_the_dev_instances_as_the_grader_sees_them(account):
+    result = run_in_sandbox(STOP_DEV_INSTANCES, account=account)
+    assert result["ok"], result
+    instances = account.state()["ec2"]["instances"]
+    stopped = sorted(i["id"] for i in instances.values() if i["state"] == "stopped")
+    assert stopped == result["value"]
+    assert {name for name, i in instances.items() if i["state"] == "stopped"} == {
+        "web-dev-0", "web-dev-2", "web-dev-4", "web-dev-6", "web-dev-8"}
+    assert all(i["state"] == "running" for n, i in instances.items() if "prod" in n)
+
+
+def test_s3_resource_transfer_and_paginators_work_unmodified(account):
+    result = run_in_sandbox("""
+        import boto3, os
+        s3 = boto3.resource("s3")
+        bucket = s3.Bucket("uploads")
+        keys = sorted(o.key for o in bucket.objects.filter(Prefix="reports/"))
+        with open("/tmp/big.bin", "wb") as fh:
+            fh.write(os.urandom(9 * 1024 * 1024))
+        bucket.upload_file("/tmp/big.bin", "big/file.bin")      # multipart, s3transfer threads
+        bucket.download_file("big/file.bin", "/tmp/back.bin")
+        same = open("/tmp/big.bin", "rb").read() == open("/tmp/back.bin", "rb").read()
+        client = boto3.client("s3")
+        pages = [len(p.get("Contents", [])) for p in client.get_paginator("list_objects_v2")
+                 .paginate(Bucket="uploads", Prefix="reports/", PaginationConfig={"PageSize": 4})]
+        body = client.get_object(Bucket="uploads", Key="reports/r01.csv")["Body"].read().decode()
+        return {"keys": keys, "same": same, "pages": pages, "body": body}
+    """, account=account)
+    assert result["ok"], result
+    value = result["value"]
+    assert value["keys"] == [f"reports/r{i:02}.csv" for i in range(10)]
+    assert value["same"] is True
+    assert value["pages"] == [4, 4, 2]
+    assert value["body"] == "id,amount\n1,1.5\n"
+    assert account.state()["s3"]["uploads"]["big/file.bin"]["size"] == 9 * 1024 * 1024
+
+
+def test_dynamodb_table_resource_writes_land_in_the_account(account):
+    result = run_in_sandbox("""
+        import boto3
+        from decimal import Decimal
+        table = boto3.resource("dynamodb").Table("Payments")
+        table.put_item(Item={"order_id": "o-new", "created_at": "2026-12-01T00:00:00Z",
+                             "amount": Decimal("99.5")})
+        return table.get_item(Key={"order_id": "o-1", "created_at": "2026-11-01T12:01:00Z"})["Item"]["amount"]
+    """, account=account)
+    assert result == {**result, "ok": True, "value": "13.5"}
+    items = account.state()["dynamodb"]["Payments"]["items"]
+    assert {"order_id": "o-new", "created_at": "2026-12-01T00:00:00Z", "amount": 99.5} in items
+
+
+def test_learner_sees_the_run_account_even_when_asking_for_another():
+    with MockAccount.start(account_id="210987654321") as acct:
+        result = run_in_sandbox("""
+            import boto3
+            sts = boto3.client("sts")
+            def force(request, **kw):
+                request.headers["x-moto-account-id"] = "999999999999"
+            sts.meta.events.register("before-sign", force)
+            return sts.get_caller_identity()["Account"]
+        """, account=acct)
+    assert result["ok"] and result["value"] == "210987654321"
+
+
+def test_learner_cannot_reset_or_reconfigure_the_mock(account):
+    # The learner can reach the channel object itself and hand-craft any request on it.
+    result = run_in_sandbox("""
+        from botocore.awsrequest import AWSRequest
+        from lambdalab.mockaws import client
+        statuses = []
+        for method, url in (("POST", "https://motoapi.amazonaws.com/moto-api/reset"),
+                            ("POST", "https://s3.amazonaws.com/moto-api/reset"),
+                            ("POST", "https://s3.amazonaws.com/moto-api/config"),
+                            ("GET", "https://evil.example.com/")):
+            response = client._channel.send_request(AWSRequest(method=method, url=url).prepare())
+            statuses.append([response.status_code, response.content.decode()[:200]])
+        return statuses
+    """, account=account)
+    assert result["ok"], result
+    assert [s for s, _ in result["value"]] == [403, 403, 403, 403]
+    assert all("AccessDenied" in body for _, body in result["value"])
+    assert "uploads" in account.state()["s3"]
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("import urllib.request\nurllib.request.urlopen('http://example.com', timeout=5)", "URLError"),
+    ("import socket\nsocket.create_connection(('127.0.0.1', 6379), timeout=5)", "OSError"),
+    ("import boto3\nboto3.client('s3', endpoint_url='https://evil.example.com').list_buckets()",
+     "EndpointConnectionError"),
+    ("import boto3\nboto3.client('s3', endpoint_url='http://localhost:4566').list_buckets()",
+     "EndpointConnectionError"),
+])
+def test_reaching_outside_the_mock_fails_quickly_like_a_blocked_network(account, code, expected):
+    result = run_in_sandbox(code, account=account)
+    assert result["ok"] is False and result["type"] == expected
+    assert result["seconds"] < 2, "blocked calls must not spend the learner's time on retries"
+
+
+def test_boto3_without_a_channel_fails_at_once_instead_of_hanging():
+    result = run_in_sandbox("import boto3\nreturn boto3.client('ec2').describe_instances()")
+    assert result["ok"] is False and result["type"] == "EndpointConnectionError"
+    assert result["seconds"] < 2
+
+
+def test_services_the_mock_does_not_offer_are_refused_without_retries(account):
+    result = run_in_sandbox("import boto3\nreturn boto3.client('batch').describe_job_queues()",
+                            account=account)
+    assert result["ok"] is False and "UnsupportedService" in result["error"]
+    assert result["seconds"] < 2
