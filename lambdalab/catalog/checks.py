@@ -35,6 +35,11 @@ class Check:
     message: str | None = None
     line: int | None = None
 
+    @property
+    def options(self) -> dict[str, Any]:
+        """The argument when it is a mapping (e.g. {"repeat": 3}), else {}."""
+        return dict(self.arg) if isinstance(self.arg, Mapping) else {}
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {self.kind: self.arg}
         if self.message is not None:

@@ -35,6 +35,12 @@ class ExerciseTest:
 
 
 @dataclass(frozen=True)
+class AttemptPolicy:
+    max: int = 0  # 0 = unlimited
+    cooldown_seconds: int = 0
+
+
+@dataclass(frozen=True)
 class WrongSolution:
     path: str
     why: str
@@ -67,6 +73,10 @@ class Exercise:
     checks_source: str | None = None
     files: dict[str, str] = field(default_factory=dict)  # the whole folder, as written
     spec: dict[str, Any] = field(default_factory=dict)  # exercise.yaml as parsed
+
+    @property
+    def attempts(self) -> AttemptPolicy:
+        return AttemptPolicy(self.attempts_max, self.cooldown_seconds)
 
     @property
     def test_points(self) -> float:

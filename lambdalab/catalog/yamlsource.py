@@ -70,6 +70,8 @@ def parse_yaml(text: str, *, file: str, line_offset: int = 0) -> LocatedYaml:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        if "mapping values are not allowed" in problem:
+            problem += ' (put text that contains ": " in quotes)'
         raise ContentError([ContentProblem(file, line, f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise ContentError([ContentProblem(file, None, f"invalid YAML: {exc}")]) from None

@@ -10,7 +10,8 @@ import pytest
 
 from lambdalab.catalog.content import parse_catalog
 from lambdalab.catalog.exercise_loader import parse_exercise
-from lambdalab.catalog.grading import grade_exercise, validate_exercise
+from lambdalab.catalog.grading import grade_exercise
+from lambdalab.catalog.validate import validate_exercise
 from tests.catalog.builders import SOLUTION, STARTER, WRONG, lesson_files
 from tests.catalog.fakes import DictAccount, InProcessRuntime
 
