@@ -1,0 +1,184 @@
+"""Per-environment cgroups (memory + pids): v1 hierarchies or a delegated v2 subtree.
+
+Only the trusted host touches these files. The sandbox sees none of them (it has its own
+cgroup namespace and no cgroupfs mounted).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+import uuid
+from dataclasses import dataclass
+
+V1_ROOT = "/sys/fs/cgroup"
+MiB = 1024 * 1024
+
+
+class CgroupUnavailable(OSError):
+    pass
+
+
+def _own_path(controller: str) -> str:
+    with open("/proc/self/cgroup") as handle:
+        for line in handle:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if controller in controllers.split(","):
+                return path
+    raise CgroupUnavailable(f"no {controller} cgroup")
+
+
+def _write(path: str, value: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(value)
+
+
+def _read(path: str) -> str:
+    with open(path) as handle:
+        return handle.read()
+
+
+@dataclass
+class EnvCgroup:
+    """The cgroups of one execution environment."""
+
+    version: int
+    paths: list[str]  # memory first
+
+    @property
+    def procs_files(self) -> list[str]:
+        return [f"{p}/cgroup.procs" for p in self.paths]
+
+    def reset_peak(self) -> None:
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        try:
+            _write(f"{self.paths[0]}/{name}", "0")
+        except OSError:
+            pass  # v2 before Linux 6.12 cannot reset: the peak is then since creation
+
+    def peak_bytes(self) -> int:
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        try:
+            return int(_read(f"{self.paths[0]}/{name}"))
+        except (OSError, ValueError):
+            return int(_read(f"{self.paths[0]}/memory.current"))
+
+    def oom_kills(self) -> int:
+        name = "memory.oom_control" if self.version == 1 else "memory.events"
+        for line in _read(f"{self.paths[0]}/{name}").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def pids(self) -> list[int]:
+        found: set[int] = set()
+        for path in self.paths:
+            try:
+                found.update(int(p) for p in _read(f"{path}/cgroup.procs").split())
+            except FileNotFoundError:
+                pass
+        return sorted(found)
+
+    def remove(self, *, wait_s: float = 2.0) -> None:
+        deadline = time.monotonic() + wait_s
+        for path in self.paths:
+            while True:
+                try:
+                    os.rmdir(path)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError as exc:
+                    if exc.errno != errno.EBUSY or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.002)
+
+
+class CgroupManager:
+    """Creates environment cgroups under a parent private to this Runtime."""
+
+    def __init__(self) -> None:
+        self.version, self.parents = _discover()
+        self.tag = f"lambdalab-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        for parent in self.parents:
+            os.mkdir(f"{parent}/{self.tag}")
+        if self.version == 2:
+            _write(f"{self.parents[0]}/{self.tag}/cgroup.subtree_control", "+memory +pids")
+
+    def create(self, *, name: str, memory_mb: int, max_pids: int) -> EnvCgroup:
+        paths = [f"{parent}/{self.tag}/{name}" for parent in self.parents]
+        for path in paths:
+            os.mkdir(path)
+        cg = EnvCgroup(self.version, paths)
+        try:
+            self._limit(cg, memory_mb, max_pids)
+        except OSError:
+            cg.remove()
+            raise
+        return cg
+
+    def _limit(self, cg: EnvCgroup, memory_mb: int, max_pids: int) -> None:
+        limit = str(memory_mb * MiB)
+        if self.version == 1:
+            mem, pids = cg.paths
+            _write(f"{mem}/memory.limit_in_bytes", limit)
+            if os.path.exists(f"{mem}/memory.memsw.limit_in_bytes"):
+                _write(f"{mem}/memory.memsw.limit_in_bytes", limit)  # no swap escape
+            _write(f"{mem}/memory.swappiness", "0")
+            _write(f"{pids}/pids.max", str(max_pids))
+        else:
+            path = cg.paths[0]
+            _write(f"{path}/memory.max", limit)
+            if os.path.exists(f"{path}/memory.swap.max"):
+                _write(f"{path}/memory.swap.max", "0")
+            _write(f"{path}/pids.max", str(max_pids))
+
+    def close(self) -> None:
+        for parent in self.parents:
+            try:
+                os.rmdir(f"{parent}/{self.tag}")
+            except OSError:
+                pass
+
+
+def _discover() -> tuple[int, list[str]]:
+    if os.path.exists(f"{V1_ROOT}/memory/memory.limit_in_bytes") or \
+            os.path.isdir(f"{V1_ROOT}/memory") and os.path.isdir(f"{V1_ROOT}/pids"):
+        parents = [f"{V1_ROOT}/{c}{_own_path(c)}".rstrip("/") for c in ("memory", "pids")]
+        for parent in parents:
+            if not os.access(parent, os.W_OK):
+                raise CgroupUnavailable(f"{parent} is not writable")
+        return 1, parents
+    if os.path.exists(f"{V1_ROOT}/cgroup.controllers"):
+        return 2, [_v2_parent()]
+    raise CgroupUnavailable("no cgroup v1 memory/pids hierarchy and no cgroup v2 mount")
+
+
+def _v2_parent() -> str:
+    """A cgroup v2 directory where memory and pids can be enabled for children.
+
+    The "no internal processes" rule means a cgroup that holds processes cannot delegate
+    controllers, so, like container runtimes, move this process into a leaf first.
+    """
+    own = f"{V1_ROOT}{_own_path('')}".rstrip("/")
+    available = _read(f"{own}/cgroup.controllers").split()
+    if "memory" not in available or "pids" not in available:
+        raise CgroupUnavailable(f"memory/pids controllers not delegated to {own}")
+    if not os.access(own, os.W_OK):
+        raise CgroupUnavailable(f"{own} is not writable")
+    try:
+        _write(f"{own}/cgroup.subtree_control", "+memory +pids")
+    except OSError as exc:
+        if exc.errno != errno.EBUSY:
+            raise CgroupUnavailable(f"cannot enable controllers in {own}: {exc}") from exc
+        leaf = f"{own}/lambdalab-worker"
+        os.makedirs(leaf, exist_ok=True)
+        for pid in _read(f"{own}/cgroup.procs").split():
+            try:
+                _write(f"{leaf}/cgroup.procs", pid)
+            except OSError:
+                pass  # a process that exited meanwhile
+        _write(f"{own}/cgroup.subtree_control", "+memory +pids")
+    return own

@@ -1,0 +1,353 @@
+"""The Runtime: a pool of execution environments per (owner, function config), like Lambda's.
+
+One Runtime per worker process. Thread-safe: an environment serves one invocation at a time,
+concurrent invocations get their own environments, and the number of live environments is
+capped by `max_environments` (callers wait for a slot, as the CLI's --concurrency does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Sequence
+
+from lambdalab.runtime import formats
+from lambdalab.runtime.cgroups import CgroupManager, CgroupUnavailable
+from lambdalab.runtime.config import FunctionConfig
+from lambdalab.runtime.environment import Environment
+from lambdalab.runtime.host import IsolationUnavailable, SandboxHandle, SlotLeases, Zygote
+from lambdalab.runtime.invocation import Invocation
+
+DEFAULT_IDLE_EXPIRY_S = 300.0
+DEFAULT_UID_BASE = 2_000_000_000
+MAX_PROCESSES = 1024  # Lambda: 1,024 processes/threads per environment
+
+
+class RequestError(ValueError):
+    """The Invoke API rejected the request before any code ran (HTTP 4xx)."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.status = code, message, status
+
+
+class Runtime:
+    """Runs Lambda functions in isolated, reusable execution environments.
+
+    rt = Runtime(); inv = rt.invoke(config, {"k": 1}, owner="learner-42"); rt.close()
+    """
+
+    def __init__(self, *, max_environments: int = 8, idle_expiry_s: float = DEFAULT_IDLE_EXPIRY_S,
+                 uid_base: int | None = None) -> None:
+        self.max_environments = max_environments
+        self.idle_expiry_s = idle_expiry_s
+        self._uid_base = uid_base or int(os.environ.get("LAMBDALAB_SANDBOX_UID_BASE",
+                                                        DEFAULT_UID_BASE))
+        self._lock = threading.Condition()
+        self._idle: dict[tuple[str, str], list[Environment]] = {}
+        self._live = 0
+        self._busy: dict[str, int] = {}  # function key -> running invocations
+        self._zygote: Zygote | None = None
+        self._cgroups: CgroupManager | None = None
+        self._leases: SlotLeases | None = None
+        self._setup_error: str | None = None
+        self._root_dir = ""
+        self._closed = False
+        self._env_counter = 0
+
+    # ------------------------------------------------------------------ public API
+
+    def invoke(self, config: FunctionConfig, event: Any = None, *, owner: str = "anonymous",
+               cold: bool = False, aws: Any = None) -> Invocation:
+        """One invocation; reuses a warm environment of this owner unless `cold`."""
+        return self.invoke_sequence(config, [event], owner=owner, cold=cold, aws=aws)[0]
+
+    def invoke_sequence(self, config: FunctionConfig, events: Sequence[Any], *,
+                        owner: str = "anonymous", cold: bool = False,
+                        aws: Any = None) -> list[Invocation]:
+        """Invoke each event in order in one environment (first cold unless a warm one exists)."""
+        bodies = [encode_event(e) for e in events]
+        env = self._checkout(config, owner, fresh=cold)
+        try:
+            return [env.invoke(event=b, request_id=str(uuid.uuid4()), aws=aws) for b in bodies]
+        finally:
+            self._checkin(env)
+
+    def invoke_concurrent(self, config: FunctionConfig, event: Any, n: int, *,
+                          owner: str = "anonymous", reserved_concurrency: int | None = None,
+                          aws: Any = None, cold: bool = False) -> list[Invocation]:
+        """Send `event` n times at once: n environments, or 429 throttles past the reserved cap."""
+        body = encode_event(event)
+        admitted, throttled = self._admit(config, owner, n, reserved_concurrency)
+        try:
+            with ThreadPoolExecutor(max_workers=max(admitted, 1)) as pool:
+                futures = [pool.submit(self._invoke_one, config, body, owner, aws, cold)
+                           for _ in range(admitted)]
+                results = [f.result() for f in futures]
+        finally:
+            self._release(config, owner, admitted)
+        return results + [throttled_invocation(config) for _ in range(throttled)]
+
+    def reap_idle(self) -> int:
+        """Destroy environments idle for longer than the expiry; returns how many."""
+        now = time.monotonic()
+        with self._lock:
+            expired = [e for envs in self._idle.values() for e in envs
+                       if now - e.last_used > self.idle_expiry_s]
+            for env in expired:
+                self._idle[(env.owner, env.config.fingerprint())].remove(env)
+        for env in expired:
+            self._destroy(env)
+        return len(expired)
+
+    def close(self) -> None:
+        """Destroy every environment and stop the zygote."""
+        with self._lock:
+            self._closed = True
+            envs = [e for group in self._idle.values() for e in group]
+            self._idle.clear()
+        for env in envs:
+            self._destroy(env)
+        if self._zygote is not None:
+            self._zygote.close()
+        if self._cgroups is not None:
+            self._cgroups.close()
+        if self._root_dir:
+            try:
+                os.rmdir(self._root_dir)
+            except OSError:
+                pass
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ concurrency
+
+    def _invoke_one(self, config: FunctionConfig, body: bytes, owner: str, aws: Any,
+                    cold: bool) -> Invocation:
+        env = self._checkout(config, owner, fresh=cold)
+        try:
+            return env.invoke(event=body, request_id=str(uuid.uuid4()), aws=aws)
+        finally:
+            self._checkin(env)
+
+    def _admit(self, config: FunctionConfig, owner: str, n: int,
+               reserved: int | None) -> tuple[int, int]:
+        key = f"{owner}/{config.function_name}"
+        with self._lock:
+            running = self._busy.get(key, 0)
+            admitted = n if reserved is None else max(0, min(n, reserved - running))
+            self._busy[key] = running + admitted
+        return admitted, n - admitted
+
+    def _release(self, config: FunctionConfig, owner: str, count: int) -> None:
+        key = f"{owner}/{config.function_name}"
+        with self._lock:
+            self._busy[key] -= count
+
+    # ------------------------------------------------------------------ pool
+
+    def _checkout(self, config: FunctionConfig, owner: str, *, fresh: bool) -> Environment:
+        self.reap_idle()
+        key = (owner, config.fingerprint())
+        stale: list[Environment] = []
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("Runtime is closed")
+            stale = self._forget_other_versions(owner, config)
+            warm = self._idle.get(key)
+            if warm and not fresh:
+                env = warm.pop()  # most recently used first, as Lambda tends to
+                for old in stale:
+                    self._destroy_later(old)
+                return env
+            while self._live >= self.max_environments:
+                victim = self._oldest_idle()
+                if victim is not None:
+                    stale.append(victim)
+                    break
+                self._lock.wait()
+            self._live += 1
+        for old in stale:
+            self._destroy(old)
+        try:
+            return self._create(config, owner)
+        except BaseException:
+            with self._lock:
+                self._live -= 1
+                self._lock.notify_all()
+            raise
+
+    def _forget_other_versions(self, owner: str, config: FunctionConfig) -> list[Environment]:
+        """A code or configuration change retires the function's old environments."""
+        fingerprint = config.fingerprint()
+        stale = []
+        for (env_owner, fp), envs in list(self._idle.items()):
+            if env_owner == owner and fp != fingerprint and envs and \
+                    envs[0].config.function_name == config.function_name:
+                stale.extend(envs)
+                del self._idle[(env_owner, fp)]
+        return stale
+
+    def _destroy_later(self, env: Environment) -> None:
+        threading.Thread(target=self._destroy, args=(env,), daemon=True).start()
+
+    def _oldest_idle(self) -> Environment | None:
+        candidates = [e for envs in self._idle.values() for e in envs]
+        if not candidates:
+            return None
+        victim = min(candidates, key=lambda e: e.last_used)
+        self._idle[(victim.owner, victim.config.fingerprint())].remove(victim)
+        return victim
+
+    def _checkin(self, env: Environment) -> None:
+        if env.dead:
+            self._destroy(env)
+            return
+        env.last_used = time.monotonic()
+        with self._lock:
+            if self._closed:
+                closed = True
+            else:
+                closed = False
+                self._idle.setdefault((env.owner, env.config.fingerprint()), []).append(env)
+        if closed:
+            self._destroy(env)
+
+    def _destroy(self, env: Environment) -> None:
+        try:
+            env.close()
+        finally:
+            if env.cgroup is not None:
+                try:
+                    env.cgroup.remove()
+                except OSError:
+                    pass
+            SlotLeases.release(env.uid_lease[1])
+            with self._lock:
+                self._live -= 1
+                self._lock.notify_all()
+
+    def _create(self, config: FunctionConfig, owner: str) -> Environment:
+        self._ensure_setup()
+        assert self._leases is not None and self._zygote is not None
+        uid, lock_fd = self._leases.acquire()
+        cgroup = None
+        try:
+            with self._lock:
+                self._env_counter += 1
+                name = f"env-{self._env_counter}"
+            if self._cgroups is not None:
+                cgroup = self._cgroups.create(name=name, memory_mb=config.memory_size,
+                                              max_pids=MAX_PROCESSES)
+            spec = self._spec(config, uid, cgroup)
+            zygote = self._zygote
+            return Environment(config=config, owner=owner, cgroup=cgroup, uid_lease=(uid, lock_fd),
+                               handle_factory=lambda payload: SandboxHandle(
+                                   zygote=zygote, spec=spec, payload=payload))
+        except BaseException:
+            if cgroup is not None:
+                cgroup.remove()
+            SlotLeases.release(lock_fd)
+            raise
+
+    def _spec(self, config: FunctionConfig, uid: int, cgroup: Any) -> dict[str, Any]:
+        """The trusted, learner-free part of an environment's set-up (the zygote sees this)."""
+        rootless = os.geteuid() != 0
+        return {
+            "uid": 0 if rootless else uid, "userns": rootless, "root_dir": self._root_dir,
+            "cgroup_procs": cgroup.procs_files if cgroup is not None else [],
+            "tmp_size_mb": config.ephemeral_storage, "max_processes": MAX_PROCESSES,
+            "cpu_seconds": 910, "ro_binds": _system_binds(),
+            "rlimit_memory_mb": config.memory_size if cgroup is None else 0,
+        }
+
+    def _ensure_setup(self) -> None:
+        with self._lock:
+            if self._setup_error:
+                raise IsolationUnavailable(self._setup_error)
+            if self._zygote is not None:
+                return
+            try:
+                self._setup()
+            except IsolationUnavailable as exc:
+                self._setup_error = exc.reason
+                raise
+
+    def _setup(self) -> None:
+        if not sys.platform.startswith("linux"):
+            raise IsolationUnavailable(f"Linux namespaces are not available on {sys.platform}")
+        rootless = os.geteuid() != 0
+        try:
+            self._cgroups = CgroupManager()
+        except (CgroupUnavailable, OSError) as exc:
+            if not rootless:
+                raise IsolationUnavailable(f"no usable memory/pids cgroup as root ({exc})") from exc
+            self._cgroups = None  # rootless: rlimits and a measured peak instead
+        if rootless and not _userns_possible():
+            raise IsolationUnavailable("unprivileged user namespaces are disabled on this host")
+        import tempfile
+
+        self._root_dir = tempfile.mkdtemp(prefix="lambdalab-root-")
+        self._leases = SlotLeases(base_uid=self._uid_base, count=4096)
+        self._zygote = Zygote()
+
+
+def _userns_possible() -> bool:
+    for path, bad in (("/proc/sys/kernel/unprivileged_userns_clone", "0"),
+                      ("/proc/sys/user/max_user_namespaces", "0")):
+        try:
+            with open(path) as handle:
+                if handle.read().strip() == bad:
+                    return False
+        except OSError:
+            continue
+    return True
+
+
+def _system_binds() -> list[str]:
+    """Read-only paths the sandbox needs: the OS libraries and this Python with its packages."""
+    wanted = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", sys.base_prefix, sys.prefix]
+    binds: list[str] = []
+    for path in sorted({os.path.normpath(p) for p in wanted if os.path.lexists(p)}):
+        if any(path == b or path.startswith(b + "/") for b in binds if not os.path.islink(b)):
+            continue
+        binds.append(path)
+    return binds
+
+
+def encode_event(event: Any) -> bytes:
+    """The request body of an Invoke call; rejects what the Invoke API rejects."""
+    if isinstance(event, (bytes, bytearray)):
+        body = bytes(event)
+    elif isinstance(event, str):
+        body = event.encode()
+    else:
+        body = json.dumps({} if event is None else event, ensure_ascii=False).encode()
+    if len(body) > formats.MAX_REQUEST_BYTES:
+        raise RequestError("RequestEntityTooLargeException",
+                           f"{len(body)} byte payload is too large for the RequestResponse "
+                           f"invocation type ({formats.MAX_REQUEST_BYTES} bytes)", 413)
+    try:
+        json.loads(body)
+    except ValueError as exc:
+        raise RequestError("InvalidRequestContentException",
+                           f"Could not parse request body into json: {exc}", 400) from exc
+    return body
+
+
+def throttled_invocation(config: FunctionConfig) -> Invocation:
+    return Invocation(
+        request_id=str(uuid.uuid4()), status="throttled", payload_bytes=formats.throttle_document(),
+        function_error=None, logs="", duration_ms=0.0, billed_duration_ms=0,
+        init_duration_ms=None, max_memory_used_mb=0, memory_size_mb=config.memory_size,
+        cold_start=False, log_stream_name=None, architecture=config.architecture,
+        error_type="TooManyRequestsException")
