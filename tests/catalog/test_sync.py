@@ -1,0 +1,173 @@
+"""An instructor syncs lessons/ into the site: idempotent, edits update, removals archive."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from lambdalab.catalog.content import load_catalog, parse_catalog, read_tree
+from lambdalab.catalog.models import Exercise, ExerciseVersion, Lesson, LessonFile, Quiz
+from lambdalab.catalog.services import catalog_files, catalog_sync
+from tests.catalog.builders import EXERCISE_YAML, LESSON_MD, lesson_files, write_tree
+
+pytestmark = pytest.mark.django_db
+
+LESSONS = Path(__file__).resolve().parents[2] / "lessons"
+EX = "01-hello-lambda/exercises/greet"
+
+
+def sync(root: Path, *args: str) -> str:
+    out = StringIO()
+    call_command("sync_lessons", "--path", str(root), *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def table_counts() -> tuple[int, ...]:
+    models = (Lesson, LessonFile, Quiz, Exercise, ExerciseVersion)
+    return tuple(model.objects.count() for model in models)
+
+
+def test_first_sync_loads_the_lesson_and_a_second_changes_nothing(tmp_path):
+    root = write_tree(tmp_path / "lessons", lesson_files())
+
+    first = sync(root)
+    stamps = list(Lesson.objects.values_list("updated_at", flat=True))
+    second = sync(root)
+
+    assert "created lesson hello-lambda" in first and "published greet v1" in first
+    assert second.strip().endswith("No changes.")
+    assert list(Lesson.objects.values_list("updated_at", flat=True)) == stamps
+    assert table_counts() == (1, 2, 1, 1, 1)
+    assert Exercise.objects.get(slug="greet").current_version.number == 1
+
+
+def test_editing_a_test_publishes_a_new_version_and_keeps_the_old_one(tmp_path):
+    root = write_tree(tmp_path / "lessons", lesson_files())
+    sync(root)
+    edited = EXERCISE_YAML.replace('"greeting Ada"', '"greeting: Ada"')
+    (root / EX / "exercise.yaml").write_text(edited)
+
+    output = sync(root)
+
+    exercise = Exercise.objects.get(slug="greet")
+    assert "published greet v2" in output
+    assert exercise.current_version.number == 2
+    assert list(exercise.versions.values_list("number", flat=True)) == [2, 1]
+    assert exercise.current_version.content().tests[0].checks[1].arg == "greeting: Ada"
+
+
+def test_editing_prose_updates_the_lesson_in_place(tmp_path):
+    root = write_tree(tmp_path / "lessons", lesson_files())
+    sync(root)
+    (root / "01-hello-lambda/lesson.md").write_text(LESSON_MD.replace("# Hello", "# Hello there"))
+
+    output = sync(root)
+
+    assert "updated lesson hello-lambda" in output
+    assert "# Hello there" in Lesson.objects.get().body
+    assert ExerciseVersion.objects.count() == 1  # the exercise did not change
+
+
+def test_removed_content_is_archived_never_deleted(tmp_path):
+    root = write_tree(tmp_path / "lessons", lesson_files())
+    sync(root)
+    other = write_tree(tmp_path / "other", lesson_files("01-second-lesson"))
+    lesson_md = other / "01-second-lesson/lesson.md"
+    lesson_md.write_text(LESSON_MD.replace("slug: hello-lambda", "slug: second-lesson"))
+    renamed = other / "01-second-lesson/exercises"
+    (renamed / "greet").rename(renamed / "greet-again")
+    lesson_md.write_text(lesson_md.read_text().replace("slug: greet", "slug: greet-again"))
+
+    output = sync(other)
+
+    assert "archived lesson hello-lambda" in output and "archived exercise greet" in output
+    assert Lesson.objects.get(slug="hello-lambda").archived
+    assert Exercise.objects.get(slug="greet").archived
+    assert ExerciseVersion.objects.filter(exercise__slug="greet").exists()
+    sync(root)  # putting it back restores it
+    assert not Lesson.objects.get(slug="hello-lambda").archived
+    assert not Exercise.objects.get(slug="greet").archived
+
+
+def test_a_removed_quiz_is_archived(tmp_path):
+    root = write_tree(tmp_path / "lessons", lesson_files())
+    sync(root)
+    text = LESSON_MD
+    start, end = text.index("```quiz\n"), text.index("```exercise\n")
+    (root / "01-hello-lambda/lesson.md").write_text(text[:start] + text[end:])
+
+    output = sync(root)
+
+    assert "archived quiz hello-lambda/pay-per-use" in output
+    assert Quiz.objects.get().archived
+
+
+def test_bad_content_imports_nothing_at_all(tmp_path):
+    files = {**lesson_files(), **lesson_files("02-second")}
+    files["02-second/lesson.md"] = LESSON_MD.replace("slug: hello-lambda", "slug: second")
+    files["02-second/lesson.md"] = files["02-second/lesson.md"].replace(
+        "slug: greet", "slug: greet-two"
+    )
+    files = {
+        k.replace("02-second/exercises/greet/", "02-second/exercises/greet-two/"): v
+        for k, v in files.items()
+    }
+    files["02-second/exercises/greet-two/exercise.yaml"] = EXERCISE_YAML.replace(
+        "- returns:", "- returnz:"
+    )
+    root = write_tree(tmp_path / "lessons", files)
+
+    with pytest.raises(CommandError, match="nothing imported"):
+        sync(root)
+
+    assert table_counts() == (0, 0, 0, 0, 0)
+
+
+def test_dry_run_reports_but_writes_nothing(tmp_path):
+    root = write_tree(tmp_path / "lessons", lesson_files())
+
+    output = sync(root, "--dry-run")
+
+    assert "Would make" in output and "created lesson hello-lambda" in output
+    assert table_counts() == (0, 0, 0, 0, 0)
+
+
+def test_export_writes_back_the_same_bytes(tmp_path):
+    files = lesson_files()
+    files[f"{EX}/solution/lambda_function.py"] = "def lambda_handler(e, c):\r\n    return 1\r\n"
+    files[f"{EX}/exercise.yaml"] = EXERCISE_YAML.replace("Greet", "Grüß dich")
+    root = write_tree(tmp_path / "lessons", files)
+    catalog_sync(catalog=load_catalog(root))
+
+    call_command("export_lessons", str(tmp_path / "out"), stdout=StringIO())
+
+    assert read_tree(tmp_path / "out")[0] == read_tree(root)[0]
+    for rel in read_tree(root)[0]:
+        assert (tmp_path / "out" / rel).read_bytes() == (root / rel).read_bytes(), rel
+
+
+@pytest.mark.skipif(not LESSONS.is_dir(), reason="no lessons/ folder")
+def test_the_real_curriculum_round_trips_byte_for_byte(tmp_path):
+    catalog_sync(catalog=load_catalog(LESSONS))
+
+    call_command("export_lessons", str(tmp_path / "out"), stdout=StringIO())
+
+    original, _ = read_tree(LESSONS)
+    exported, _ = read_tree(tmp_path / "out")
+    assert sorted(exported) == sorted(original)
+    for rel in original:
+        assert (tmp_path / "out" / rel).read_bytes() == (LESSONS / rel).read_bytes(), rel
+
+
+def test_stored_lessons_parse_back_into_content(tmp_path):
+    root = write_tree(tmp_path / "lessons", lesson_files())
+    catalog_sync(catalog=load_catalog(root))
+
+    lesson = Lesson.objects.get().content()
+
+    assert lesson.quizzes[0].id == "pay-per-use"
+    assert [e.slug for e in lesson.exercises] == ["greet"]
+    assert parse_catalog(catalog_files()).lessons[0].slug == "hello-lambda"
