@@ -8,7 +8,6 @@ sandbox gives a result with status "error".
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -126,7 +125,9 @@ def grade_exercise(
         function,
         config,
         runtime,
-        f"{owner}/grade-{uuid.uuid4().hex[:12]}",
+        # Separate from the learner's scratch runs; the first test always starts cold, and the
+        # runtime retires this owner's environments for older code, so they do not pile up.
+        f"{owner}:grading",
         account_factory or _start_mock_account,
     )
     try:
