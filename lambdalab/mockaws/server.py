@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -49,7 +50,10 @@ def client(service: str, region: str) -> Any:
     if key not in _clients:
         import boto3
 
-        _clients[key] = boto3.session.Session().client(service, region_name=region)
+        endpoint = (f"https://streams.dynamodb.{region}.amazonaws.com"
+                    if service == "dynamodbstreams" else None)
+        _clients[key] = boto3.session.Session().client(service, region_name=region,
+                                                       endpoint_url=endpoint)
     return _clients[key]
 
 
@@ -212,13 +216,21 @@ def check_request(url: str) -> tuple[dict[str, Any], bytes] | None:
     return None
 
 
+# botocore ≥ 1.40 sends DynamoDB Streams calls to account-based hosts moto 5.2 does not route.
+_STREAMS_HOST = re.compile(r"^(https?://)\d{12}\.streams-ddb\.([a-z0-9-]+)\.amazonaws\.com")
+
+
+def normalise_url(url: str) -> str:
+    return _STREAMS_HOST.sub(r"\1streams.dynamodb.\2.amazonaws.com", url)
+
+
 def handle_request(header: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
     """One sandbox request → (reply header, body), never raising."""
     from botocore.awsrequest import AWSPreparedRequest
     from botocore.compat import HTTPHeaders
     from moto.core.models import botocore_stubber
 
-    url = str(header.get("url", ""))
+    url = normalise_url(str(header.get("url", "")))
     if (refusal := check_request(url)) is not None:
         return refusal
     headers = HTTPHeaders()
