@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "lambdalab.accounts",
     "lambdalab.catalog",
     "lambdalab.submissions",
+    "lambdalab.progress",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,22 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues are named for what they carry, so a class-wide regrade never delays a Test click.
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
 CELERY_TASK_QUEUES_NAMES = ["interactive", "graded", "batch", "deploy"]
+
+CELERY_BEAT_SCHEDULE = {
+    "reap-stuck-jobs": {
+        "task": "submissions.reap_stuck_jobs",
+        "schedule": float(env_int("JOBS_REAP_INTERVAL_SECONDS", 30)),
+        "options": {"queue": "interactive", "expires": 60},
+    },
+}
+
+# Jobs: fairness and back-pressure, and how the reaper decides that work is stuck.
+JOBS_IN_FLIGHT_PER_LEARNER = env_int("JOBS_IN_FLIGHT_PER_LEARNER", 3)
+SUBMISSIONS_PER_MINUTE = env_int("SUBMISSIONS_PER_MINUTE", 6)
+JOBS_QUEUE_BOUND = env_int("JOBS_QUEUE_BOUND", 2000)
+JOBS_QUEUED_STALE_SECONDS = env_int("JOBS_QUEUED_STALE_SECONDS", 120)
+JOBS_RUNNING_GRACE_SECONDS = env_int("JOBS_RUNNING_GRACE_SECONDS", 60)
+JOBS_MAX_DELIVERIES = env_int("JOBS_MAX_DELIVERIES", 4)
 
 # Sandbox
 SANDBOX_IDLE_EXPIRY_SECONDS = env_int("SANDBOX_IDLE_EXPIRY_SECONDS", 300)

@@ -59,8 +59,10 @@ def running(command: list[str], env: dict[str, str], log: Path):
         try:
             yield proc
         finally:
-            if proc.poll() is None:
+            try:
                 os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # the test already killed it
             proc.wait(timeout=10)
 
 
