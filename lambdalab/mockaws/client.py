@@ -23,6 +23,7 @@ import json
 import os
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -188,6 +189,13 @@ def preload() -> None:
 
     BUILTIN_HANDLERS.append(("before-call", _guard_call))
     BUILTIN_HANDLERS.append(("before-send", _send))
+    # A boto3 default session made before preload() (e.g. while warming the zygote) never
+    # read BUILTIN_HANDLERS; learner code's boto3.client() would use it, so hook it too.
+    boto3 = sys.modules.get("boto3")
+    default = getattr(boto3, "DEFAULT_SESSION", None)
+    if default is not None:
+        default._session.register("before-call", _guard_call)
+        default._session.register("before-send", _send)
     _installed = True
 
 
@@ -196,6 +204,14 @@ def use_channel(fd: int) -> None:
     global _channel
     preload()
     _channel = Channel(socket.socket(fileno=fd))
+
+
+def release_channel() -> None:
+    """Forget the channel without closing its fd (the runtime closes the fds it passed in)."""
+    global _channel
+    if _channel is not None:
+        _channel.sock.detach()
+    _channel = None
 
 
 def drop_channel() -> None:
