@@ -8,13 +8,23 @@ PYTEST := $(VENV)/bin/pytest
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test bench lint setup install assets migrate lessons demo clean
+.PHONY: run test test-only browser bench lint setup install assets migrate lessons demo clean
 
 run: setup
 	$(PY) manage.py serve
 
-test: setup
+test: setup browser
 	$(MAKE) --no-print-directory test-only
+
+# Browser tests drive Debian's Chromium (test tools' own browser downloads cannot work offline).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests"; \
+	    (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
+	  else echo "Browser tests need /usr/bin/chromium (apt-get install chromium)"; fi; \
+	fi
 
 test-only:
 	LAMBDALAB_VAR_DIR=var/test DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PYTEST) -p no:cacheprovider
