@@ -13,6 +13,7 @@ from typing import Any
 from lambdalab.catalog import schema
 from lambdalab.catalog.checks import ARG_SCHEMAS, CHECK_KINDS, Check, repeat_count
 from lambdalab.catalog.matching import jsonpath_error
+from lambdalab.catalog.triggers import needs_account
 from lambdalab.catalog.validation import schema_problems
 from lambdalab.catalog.yamlsource import ContentError, ContentProblem, LocatedYaml, parse_yaml
 
@@ -27,6 +28,7 @@ class ExerciseTest:
     event_file: str | None = None
     description: str | None = None
     line: int = 0
+    trigger: dict[str, Any] | None = None  # build the event at grading time (triggers.py)
 
     @property
     def repeat(self) -> int:
@@ -119,6 +121,7 @@ def parse_exercise(slug: str, files: Mapping[str, str], *, base: str) -> Exercis
     starter, solution, wrong = _packages(located, files, base, problems)
     fixtures = _fixtures(located, files, base, problems)
     problems += _python_check_problems(located, tests, files, base)
+    problems += _trigger_problems(located, tests, f"{base}/exercise.yaml")
     if problems:
         raise ContentError(problems)
     return _exercise(slug, spec, tests, starter, solution, wrong, fixtures, files)
@@ -190,6 +193,7 @@ def _test(
         event_file=data.get("event_file"),
         description=data.get("description"),
         line=located.line_of(path),
+        trigger=data.get("trigger"),
     )
 
 
@@ -395,6 +399,18 @@ def fixture_problems(data: Any, file: str) -> list[ContentProblem]:
     except FixtureError as error:
         return [ContentProblem(file, None, f"invalid fixtures: {error}")]
     return []
+
+
+def _trigger_problems(
+    located: LocatedYaml, tests: list[ExerciseTest], file: str
+) -> list[ContentProblem]:
+    if "fixtures" in located.data:
+        return []
+    return [
+        ContentProblem(file, test.line, f"the {next(iter(test.trigger))} trigger needs fixtures")
+        for test in tests
+        if test.trigger and needs_account(test.trigger)
+    ]
 
 
 def _python_check_problems(

@@ -15,6 +15,7 @@ from typing import Any
 
 from lambdalab.catalog.checks import CheckContext, CheckOutcome, evaluate_check
 from lambdalab.catalog.exercise_loader import Exercise, ExerciseTest
+from lambdalab.catalog.triggers import trigger_event
 
 RESULTS_VERSION = 1
 AccountFactory = Callable[[dict[str, Any]], Any]
@@ -201,7 +202,8 @@ class _Run:
             account.close()
 
     def _test(self, test: ExerciseTest, account: Any, *, cold: bool) -> TestResult:
-        events = [test.event] * test.repeat
+        event = test.event if test.trigger is None else trigger_event(test.trigger, account)
+        events = [event] * test.repeat
         invocations = self.runtime.invoke_sequence(
             self.function, events, owner=self.owner, cold=cold, aws=account
         )
@@ -211,7 +213,7 @@ class _Run:
             record=records[-1],
             records=records,
             all_records=list(self.all_records),
-            event=test.event,
+            event=event,
             state=account.state() if account is not None else {},
             account=account,
             config=self.config,
@@ -219,7 +221,7 @@ class _Run:
             python_checks=self.python_checks,
         )
         outcomes = [evaluate_check(check, context) for check in test.checks]
-        return _test_result(test, outcomes, records)
+        return _test_result(test, outcomes, records, event)
 
 
 def _as_record(invocation: Any) -> dict[str, Any]:
@@ -227,7 +229,7 @@ def _as_record(invocation: Any) -> dict[str, Any]:
 
 
 def _test_result(
-    test: ExerciseTest, outcomes: list[CheckOutcome], records: list[dict[str, Any]]
+    test: ExerciseTest, outcomes: list[CheckOutcome], records: list[dict[str, Any]], event: Any
 ) -> TestResult:
     failures = [o for o in outcomes if not o.passed]
     return TestResult(
@@ -239,7 +241,7 @@ def _test_result(
         message=failures[0].message if failures else "Passed.",
         checks=outcomes,
         invocations=records,
-        event=test.event,
+        event=event,
     )
 
 

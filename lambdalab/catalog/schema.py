@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambdalab.catalog.triggers import TRIGGER_SCHEMA
+
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80}
 TEXT = {"type": "string", "minLength": 1}
 
@@ -97,10 +99,17 @@ TEST: dict[str, Any] = {
         "description": TEXT,
         "event": {},
         "event_file": TEXT,
+        "trigger": TRIGGER_SCHEMA,
         "checks": {"type": "array", "minItems": 1, "items": {"type": "object", "minProperties": 1}},
     },
     "required": ["name", "checks"],
-    "not": {"required": ["event", "event_file"]},
+    "not": {
+        "anyOf": [
+            {"required": ["event", "event_file"]},
+            {"required": ["event", "trigger"]},
+            {"required": ["event_file", "trigger"]},
+        ]
+    },
     "additionalProperties": False,
 }
 

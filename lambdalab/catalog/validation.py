@@ -59,7 +59,7 @@ def _describe(error: ValidationError) -> str:
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
     if error.validator == "not" and "required" in str(error.validator_value):
-        return "use either event or event_file, not both"
+        return "give the event one way only: event, event_file or trigger"
     if error.validator == "oneOf" and isinstance(error.instance, dict):
         return "give exactly one matcher: " + ", ".join(MATCHER_KEYS)
     return error.message

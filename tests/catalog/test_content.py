@@ -235,3 +235,35 @@ def test_every_real_lesson_parses():
         for exercise in lesson.exercises:
             assert any(t.visible for t in exercise.tests), exercise.slug
             assert exercise.wrong, f"{exercise.slug} has a known-wrong solution"
+
+
+def test_a_test_gives_its_event_one_way_only():
+    files = lesson_files()
+    text = EXERCISE_YAML.replace(
+        "    event: {name: Ada}\n",
+        "    event: {name: Ada}\n    trigger: {schedule: {rule: nightly}}\n",
+    )
+    files[f"{EX}/exercise.yaml"] = text
+
+    problems = problems_of(files)
+
+    assert problems == [
+        f"lessons/{EX}/exercise.yaml:{line_of(text, '- name: greets Ada')}: tests[0]: "
+        "give the event one way only: event, event_file or trigger"
+    ]
+
+
+def test_a_trigger_that_acts_on_aws_needs_fixtures():
+    files = lesson_files()
+    text = EXERCISE_YAML.replace(
+        "    event: {name: Ada}\n",
+        "    trigger: {s3_put: {bucket: uploads, key: a.csv, body: x}}\n",
+    )
+    files[f"{EX}/exercise.yaml"] = text
+
+    problems = problems_of(files)
+
+    assert problems == [
+        f"lessons/{EX}/exercise.yaml:{line_of(text, '- name: greets Ada')}: "
+        "the s3_put trigger needs fixtures"
+    ]

@@ -212,3 +212,43 @@ def test_aws_checks_read_the_mock_account_the_handler_changed(runtime):
     assert bad.tests[0].message == (
         'In the AWS account, ec2.instances.web-prod-1.state: expected "running", got "stopped".'
     )
+
+
+TRIGGER_YAML = """\
+title: React to uploads and orders
+prompt: Return what arrived.
+handler: lambda_function.lambda_handler
+fixtures:
+  s3: {buckets: [{name: uploads}]}
+tests:
+  - name: an upload lands in the bucket and the event names it
+    visible: true
+    trigger: {s3_put: {bucket: uploads, key: "in/order 1.csv", body: "id,amount\\n1,9.5\\n"}}
+    checks:
+      - returns: {bucket: uploads, key: "in/order+1.csv", size: 16}
+      - aws: {path: "s3.uploads.in/order 1.csv.size", equals: 16}
+  - name: an API Gateway request carries its body as a string
+    visible: true
+    trigger: {api: {method: POST, path: /payments, body: {order_id: o-1}}}
+    checks:
+      - returns: {bucket: null, key: null, size: null, body: '{"order_id": "o-1"}'}
+"""
+
+ECHO = """\
+def lambda_handler(event, context):
+    if "Records" in event:
+        s3 = event["Records"][0]["s3"]
+        return {"bucket": s3["bucket"]["name"], "key": s3["object"]["key"],
+                "size": s3["object"]["size"]}
+    return {"bucket": None, "key": None, "size": None, "body": event["body"]}
+"""
+
+
+def test_trigger_events_have_aws_shapes_and_act_on_the_mock_account(runtime):
+    exercise = exercise_from(TRIGGER_YAML, ECHO)
+
+    result = grade_exercise(exercise, code(ECHO), runtime=runtime, owner="ada")
+
+    assert result.status == "passed", [t.message for t in result.tests]
+    assert result.tests[1].event["httpMethod"] == "POST"
+    assert result.tests[1].event["requestContext"]["stage"] == "prod"
