@@ -7,4 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("lambdalab.accounts.urls")),
     path("", include("lambdalab.core.urls")),
+    path("", include("lambdalab.catalog.urls")),
+    path("", include("lambdalab.progress.urls")),
+    path("", include("lambdalab.submissions.urls")),
 ]

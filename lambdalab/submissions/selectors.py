@@ -148,3 +148,55 @@ def log_lines(logs: str) -> list[dict[str, str]]:
         {"text": line, "platform": "yes" if line.startswith(REPORT_PREFIXES) else ""}
         for line in (logs or "").splitlines()
     ]
+
+
+def latest_run(*, user, exercise) -> Run | None:
+    """The learner's last Test run of this exercise, shown again when they come back."""
+    if not user.is_authenticated:
+        return None
+    return Run.objects.filter(user=user, exercise=exercise).order_by("-created_at").first()
+
+
+def aws_changes(state: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Per service and resource, what the run changed in the mock account (before → after)."""
+    if not state:
+        return []
+    before, after = state.get("before") or {}, state.get("after") or {}
+    rows = []
+    for service in sorted(set(before) | set(after)):
+        old, new = before.get(service) or {}, after.get(service) or {}
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            continue
+        for name in sorted(set(old) | set(new), key=str):
+            rows.append(_change(service, name, old.get(name), new.get(name)))
+    return rows
+
+
+def _change(service: str, name: str, old: Any, new: Any) -> dict[str, Any]:
+    if old == new:
+        kind = "unchanged"
+    elif old is None:
+        kind = "created"
+    elif new is None:
+        kind = "deleted"
+    else:
+        kind = "changed"
+    return {"service": service, "name": name, "kind": kind, "before": old, "after": new}
+
+
+def run_context(run: Run | None) -> dict[str, Any]:
+    """What the Test result shows, like the Lambda console's execution result."""
+    if run is None:
+        return {"run": None}
+    from lambdalab.submissions.services import queue_position
+
+    record = run.record or {}
+    cost = record.get("cost_usd")
+    return {
+        "run": run,
+        "record": record,
+        "log_lines": log_lines(record.get("logs", "")),
+        "cost_per_million": None if cost is None else cost * 1_000_000,
+        "position": queue_position(run),
+        "aws_changes": aws_changes(run.aws_state),
+    }
