@@ -101,6 +101,9 @@ class MockAccount:
         self.fixtures = fixtures
         self.seed_ms: float = info.get("seed_ms", 0.0)
         self.closed = False
+        self._session: Any = None
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients_lock = threading.Lock()
 
     @classmethod
     def start(cls, *, fixtures: dict | None = None, account_id: str = DEFAULT_ACCOUNT_ID,
@@ -163,13 +166,22 @@ class MockAccount:
         return self._call({"op": "read_object", "bucket": bucket, "key": key})
 
     def boto3_client(self, service: str, *, region: str | None = None) -> Any:
-        """A trusted-side boto3 client onto this account (for graders and triggers)."""
-        import boto3
+        """A trusted-side boto3 client onto this account (for graders and triggers).
 
-        session = boto3.session.Session(
-            aws_access_key_id="ASIAMOCKTRUSTEDSIDE0", aws_secret_access_key="mock",
-            aws_session_token="mock", region_name=region or self.region)
-        return attach_to_client(session.client(service), self.connect())
+        Clients are cached per (service, region): a new botocore session costs ~80 ms.
+        """
+        key = (service, region or self.region)
+        with self._clients_lock:
+            if key not in self._clients:
+                if self._session is None:
+                    import boto3
+
+                    self._session = boto3.session.Session(
+                        aws_access_key_id="ASIAMOCKTRUSTEDSIDE0", aws_secret_access_key="mock",
+                        aws_session_token="mock", region_name=self.region)
+                client = self._session.client(service, region_name=key[1])
+                self._clients[key] = attach_to_client(client, self.connect())
+            return self._clients[key]
 
     def sandbox_env(self) -> dict[str, str]:
         """Lambda-like AWS variables for the sandbox (temporary ASIA… credentials, region)."""
@@ -193,6 +205,9 @@ class MockAccount:
             pass
         self.closed = True
         self._ctl.close()
+        for client in self._clients.values():
+            client._lambdalab_channel.close()
+        self._clients.clear()
 
     def __enter__(self) -> MockAccount:
         return self
