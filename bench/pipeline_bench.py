@@ -1,0 +1,295 @@
+"""End-to-end grading pipeline: HTTP POST → web → broker → worker → sandbox → stored result.
+
+Prints, in one run: latency p50/p95 with 1 and with 20 concurrent simulated learners, throughput,
+the sandbox work alone (the same exercise graded in-process) and the pipeline's own overhead.
+Uses PostgreSQL and Redis when they answer on this machine (as in production), else SQLite and
+the embedded broker.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+FIXTURES = ROOT / "bench" / "fixtures" / "lessons"
+VAR = ROOT / "var" / "bench"
+SLUG = "five-tests"
+PASSWORD = "bench-password-not-secret"
+SOLUTION = (FIXTURES / "01-bench/exercises/five-tests/solution/lambda_function.py").read_text()
+TARGETS = {"p50_20": 150.0, "p95_20": 500.0, "overhead": 20.0}
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def configure_environment() -> dict[str, str]:
+    VAR.mkdir(parents=True, exist_ok=True)
+    env = {
+        "LAMBDALAB_VAR_DIR": str(VAR), "DEBUG": "true", "LOG_LEVEL": "WARNING",
+        "SUBMISSIONS_PER_MINUTE": "1000000", "JOBS_IN_FLIGHT_PER_LEARNER": "1000",
+        "JOBS_QUEUE_BOUND": "1000000",
+    }
+    if _answers("127.0.0.1", 5432):
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+            c.execute("DROP DATABASE IF EXISTS lambdalab_bench WITH (FORCE)")
+            c.execute("CREATE DATABASE lambdalab_bench")
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/lambdalab_bench"
+    else:
+        (VAR / "lambdalab.sqlite3").unlink(missing_ok=True)
+        env["DATABASE_URL"] = ""
+    if _answers("127.0.0.1", 6379):
+        import redis
+
+        redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/14"
+    else:
+        shutil.rmtree(VAR / "broker", ignore_errors=True)
+        env["REDIS_URL"] = ""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lambdalab.settings")
+    return env
+
+
+def prepare_database(learners: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from lambdalab.accounts.models import User
+    from lambdalab.catalog.content import load_catalog
+    from lambdalab.catalog.services import catalog_sync
+
+    call_command("migrate", verbosity=0)
+    catalog_sync(catalog=load_catalog(FIXTURES))
+    for i in range(learners):
+        User.objects.create_user(username=f"learner{i}", password=PASSWORD)
+
+
+class Learner:
+    """One simulated learner with a browser-like session on the real web server."""
+
+    def __init__(self, base: str, username: str):
+        self.base = base
+        self.username = username
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
+        page = self._read(self.base + "/accounts/login/")
+        self._post("/accounts/login/", {"username": username, "password": PASSWORD}, page)
+        self.exercise_page = self._read(f"{self.base}/exercises/{SLUG}/")
+
+    def submit(self) -> int:
+        """POST the Submit form; return the new submission's id (from its redirect)."""
+        response = self._post(f"/exercises/{SLUG}/submit/",
+                              {"file:lambda_function.py": SOLUTION}, self.exercise_page)
+        location = response.headers["Location"]
+        return int(re.search(r"/submissions/(\d+)/", location).group(1))
+
+    def _read(self, url: str) -> str:
+        with self.opener.open(url, timeout=30) as response:
+            return response.read().decode()
+
+    def _post(self, path: str, data: dict[str, str], page: str):
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(self.base + path, data=body,
+                                         headers={"Referer": self.base + path})
+        try:
+            return self.opener.open(request, timeout=30)
+        except urllib.error.HTTPError as redirect:
+            if redirect.code in (301, 302, 303):
+                return redirect
+            raise
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def wait_finished(submission_id: int, timeout: float = 120.0):
+    from lambdalab.submissions.models import Status, Submission
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = Submission.objects.filter(pk=submission_id).values(
+            "status", "finished_at", "sandbox_ms", "passed").first()
+        if row and row["status"] in (Status.FINISHED, Status.ERROR):
+            return row
+        time.sleep(0.005)
+    raise TimeoutError(f"submission {submission_id} did not finish")
+
+
+def closed_loop(learner: Learner, rounds: int, samples: list, lock: threading.Lock) -> None:
+    from django.db import connection
+
+    try:
+        for _ in range(rounds):
+            started = time.time()
+            row = wait_finished(learner.submit())
+            latency = (row["finished_at"].timestamp() - started) * 1000
+            with lock:
+                samples.append((latency, row["sandbox_ms"], row["passed"]))
+    finally:
+        connection.close()
+
+
+def scenario(learners: list[Learner], rounds: int) -> dict[str, float]:
+    samples: list = []
+    lock = threading.Lock()
+    threads = [threading.Thread(target=closed_loop, args=(lr, rounds, samples, lock))
+               for lr in learners]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    latencies = [s[0] for s in samples]
+    sandbox = [s[1] for s in samples if s[1] is not None]
+    return {
+        "n": len(samples), "passed": sum(1 for s in samples if s[2]),
+        "p50": _pct(latencies, 50), "p95": _pct(latencies, 95),
+        "throughput": len(samples) / wall, "sandbox_p50": _pct(sandbox, 50),
+    }
+
+
+def sandbox_alone(n: int = 40) -> float:
+    """The same exercise graded in-process, no web, broker or database: the floor."""
+    from lambdalab.catalog.content import load_catalog
+    from lambdalab.catalog.grading import grade_exercise
+    from lambdalab.runtime import Runtime
+
+    exercise = load_catalog(FIXTURES).exercise(SLUG)
+    runtime = Runtime()
+    times = []
+    try:
+        for i in range(n + 3):
+            started = time.perf_counter()
+            result = grade_exercise(exercise, {"lambda_function.py": SOLUTION},
+                                    runtime=runtime, owner=f"bench-{i}")
+            assert result.status == "passed", result.to_dict()
+            if i >= 3:
+                times.append((time.perf_counter() - started) * 1000)
+    finally:
+        runtime.close()
+    return _pct(times, 50)
+
+
+def _pct(values: list[float], pct: int) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(*procs: subprocess.Popen) -> None:
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def main(argv: list[str]) -> int:
+    env = configure_environment()
+    prepare_database(learners=20)
+    database = "PostgreSQL" if env["DATABASE_URL"] else "SQLite"
+    broker = "Redis" if env["REDIS_URL"] else "embedded file broker"
+    port = _free_port()
+    web = _start([str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "8",
+                  "lambdalab.wsgi"], env, VAR / "web.log")
+    worker = _start([str(BIN / "celery"), "-A", "lambdalab", "worker", "-Q", "graded",
+                     "-c", "2", "-l", "WARNING", "-n", "bench@%h"], env, VAR / "worker.log")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_http(base)
+        learners = [Learner(base, f"learner{i}") for i in range(20)]
+        scenario(learners[:2], rounds=3)  # warm the workers' zygotes and connections
+        one = scenario(learners[:1], rounds=30)
+        twenty = scenario(learners, rounds=5)
+    finally:
+        _stop(web, worker)
+    floor = sandbox_alone()
+    print_table(database, broker, one, twenty, floor)
+    return 0
+
+
+def print_table(database: str, broker: str, one: dict, twenty: dict, floor: float) -> None:
+    overhead = one["p50"] - floor
+    print(f"Grading pipeline, 5-test exercise, {database} + {broker}, 2 workers, {os.cpu_count()} cores")
+    print("(latency: from the HTTP POST of Submit to the stored final result)\n")
+    rows = [
+        ("1 learner", one),
+        ("20 concurrent learners", twenty),
+    ]
+    print(f"| {'scenario':<24} | {'n':>4} | {'p50 ms':>8} | {'p95 ms':>8} | {'subm/s':>7} "
+          f"| {'sandbox p50 ms (worker)':>23} |")
+    print(f"|{'-' * 26}|{'-' * 6}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 25}|")
+    for name, r in rows:
+        print(f"| {name:<24} | {r['n']:>4} | {r['p50']:>8.1f} | {r['p95']:>8.1f} | "
+              f"{r['throughput']:>7.1f} | {r['sandbox_p50']:>23.1f} |")
+    print(f"\n| {'measure':<44} | {'this run':>9} | {'target':>8} |")
+    print(f"|{'-' * 46}|{'-' * 11}|{'-' * 10}|")
+    print(f"| {'sandbox work alone, in-process (p50)':<44} | {floor:>9.1f} | {'—':>8} |")
+    print(f"| {'pipeline overhead, 1 learner (p50 − sandbox)':<44} | {overhead:>9.1f} | "
+          f"{'≤ 20':>8} |")
+    print(f"| {'p50 at 20 concurrent learners':<44} | {twenty['p50']:>9.1f} | {'≤ 150':>8} |")
+    print(f"| {'p95 at 20 concurrent learners':<44} | {twenty['p95']:>9.1f} | {'≤ 500':>8} |")
+    failed = one["n"] - one["passed"] + twenty["n"] - twenty["passed"]
+    print(f"\nall {one['n'] + twenty['n']} submissions graded"
+          + (f"; {failed} did not pass (unexpected)" if failed else ", all passed"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/accounts/login/", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the web server did not start; see var/bench/web.log")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
