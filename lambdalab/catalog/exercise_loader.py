@@ -98,8 +98,18 @@ class Exercise:
         for key, value in (overrides or {}).items():
             if key not in self.configurable:
                 raise ValueError(f"{key} is not configurable in this exercise")
+            if key == "trigger":
+                _check_trigger(value)
             config[key] = value
         return config
+
+
+def _check_trigger(value: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    error = next(Draft202012Validator(schema.TRIGGER).iter_errors(value), None)
+    if error is not None:
+        raise ValueError(f"Invalid trigger: {error.message}")
 
 
 def parse_exercise(slug: str, files: Mapping[str, str], *, base: str) -> Exercise:

@@ -48,19 +48,6 @@ class TestResult:
             "invocations": self.invocations,
         }
 
-    def to_learner_dict(self, number: int) -> dict[str, Any]:
-        """Visible tests in full; hidden ones say only whether they passed."""
-        if self.visible:
-            return self.to_dict()
-        return {
-            "name": f"Hidden test {number}",
-            "visible": False,
-            "passed": self.passed,
-            "points": self.points,
-            "max_points": self.max_points,
-            "message": "Passed." if self.passed else "A hidden test failed.",
-        }
-
 
 @dataclass
 class GradeResult:
@@ -84,8 +71,7 @@ class GradeResult:
 
     def to_learner_dict(self) -> dict[str, Any]:
         """The same document with hidden tests redacted."""
-        tests = [t.to_learner_dict(i) for i, t in enumerate(self.tests, start=1)]
-        return {**self._head(), "tests": tests}
+        return redact_for_learner(self.to_dict())
 
     def _head(self) -> dict[str, Any]:
         return {
@@ -98,6 +84,26 @@ class GradeResult:
             "config": self.config,
             "error": self.error,
         }
+
+
+def redact_for_learner(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored full results document (`to_dict()`) as the learner may see it."""
+    tests = []
+    for number, test in enumerate(document.get("tests", []), start=1):
+        if test.get("visible"):
+            tests.append(dict(test))
+        else:
+            tests.append(
+                {
+                    "name": f"Hidden test {number}",
+                    "visible": False,
+                    "passed": test.get("passed", False),
+                    "points": test.get("points", 0),
+                    "max_points": test.get("max_points", 0),
+                    "message": "Passed." if test.get("passed") else "A hidden test failed.",
+                }
+            )
+    return {**document, "tests": tests}
 
 
 def grade_exercise(

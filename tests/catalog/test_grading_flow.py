@@ -6,11 +6,13 @@ is exercised end to end in test_grading_runtime.py.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lambdalab.catalog.content import parse_catalog
 from lambdalab.catalog.exercise_loader import parse_exercise
-from lambdalab.catalog.grading import grade_exercise
+from lambdalab.catalog.grading import grade_exercise, redact_for_learner
 from lambdalab.catalog.validate import validate_exercise
 from tests.catalog.builders import SOLUTION, STARTER, WRONG, lesson_files
 from tests.catalog.fakes import DictAccount, InProcessRuntime
@@ -105,6 +107,8 @@ def test_learners_see_hidden_tests_only_as_passed_or_failed():
         "message": "A hidden test failed.",
     }
     assert "Grace" not in str(result.to_learner_dict())
+    stored = json.loads(json.dumps(result.to_dict()))  # as the submission row keeps it
+    assert redact_for_learner(stored) == result.to_learner_dict()
 
 
 def test_shared_reuse_runs_all_tests_in_one_warm_environment_and_one_account():
@@ -221,3 +225,13 @@ def test_validation_flags_a_wrong_solution_that_passes_everything():
     rows = validate_exercise(exercise, runtime=InProcessRuntime())
 
     assert rows[2].ok is False and rows[2].detail == "passes every test"
+
+
+def test_a_learner_trigger_must_be_a_valid_trigger():
+    exercise = greet()
+    exercise.configurable.append("trigger")
+
+    with pytest.raises(ValueError, match="Invalid trigger"):
+        exercise.config_dict({"trigger": {"type": "schedule"}})  # no expression
+    config = exercise.config_dict({"trigger": {"type": "schedule", "expression": "rate(1 hour)"}})
+    assert config["trigger"]["expression"] == "rate(1 hour)"
