@@ -1,0 +1,90 @@
+"""The whole path with the real sandboxed runtime: plain boto3 handlers, triggers, graders' view."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambdalab.mockaws import MockAccount
+from lambdalab.mockaws.triggers import Triggers
+from tests.mockaws.data import typical_fixture
+
+runtime_module = pytest.importorskip("lambdalab.runtime")
+
+STOP_DEV = '''
+import boto3
+
+ec2 = boto3.client("ec2")
+
+def lambda_handler(event, context):
+    pages = ec2.get_paginator("describe_instances").paginate(
+        Filters=[{"Name": "tag:Environment", "Values": ["dev"]},
+                 {"Name": "instance-state-name", "Values": ["running"]}])
+    ids = [i["InstanceId"] for p in pages for r in p["Reservations"] for i in r["Instances"]]
+    if ids:
+        ec2.stop_instances(InstanceIds=ids)
+    return {"stopped": len(ids)}
+'''
+
+RECORD_UPLOAD = '''
+import json, urllib.parse
+import boto3
+
+s3 = boto3.client("s3")
+table = boto3.resource("dynamodb").Table("Payments")
+
+def lambda_handler(event, context):
+    record = event["Records"][0]["s3"]
+    key = urllib.parse.unquote_plus(record["object"]["key"])
+    order = json.loads(s3.get_object(Bucket=record["bucket"]["name"], Key=key)["Body"].read())
+    table.put_item(Item={"order_id": order["order_id"], "created_at": "2026-12-01T00:00:00Z",
+                         "source_key": key})
+    return key
+'''
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    rt = runtime_module.Runtime()
+    try:
+        probe = rt.invoke(runtime_module.FunctionConfig(code={"lambda_function.py":
+                          "def lambda_handler(e, c):\n    return 1\n"}), {})
+    except runtime_module.IsolationUnavailable as exc:
+        rt.close()
+        pytest.skip(f"sandbox unavailable here: {exc}")
+    assert probe.status == "success"
+    yield rt
+    rt.close()
+
+
+def _config(source: str):
+    return runtime_module.FunctionConfig(code={"lambda_function.py": source})
+
+
+def test_cost_saver_in_the_real_sandbox_stops_exactly_the_tagged_instances(runtime):
+    with MockAccount.start(fixtures=typical_fixture()) as acct:
+        first = runtime.invoke(_config(STOP_DEV), {}, owner="ada", aws=acct)
+        second = runtime.invoke(_config(STOP_DEV), {}, owner="ada", aws=acct)
+        instances = acct.state()["ec2"]["instances"]
+    assert first.status == "success" and first.payload == {"stopped": 5}
+    assert second.payload == {"stopped": 0}
+    assert sorted(n for n, i in instances.items() if i["state"] == "stopped") == [
+        "web-dev-0", "web-dev-2", "web-dev-4", "web-dev-6", "web-dev-8"]
+
+
+def test_an_upload_trigger_runs_the_learner_handler_against_the_same_account(runtime):
+    with MockAccount.start(fixtures=typical_fixture()) as acct, Triggers(
+            account=acct, runtime=runtime, functions={"recorder": _config(RECORD_UPLOAD)}) as t:
+        t.on_s3(function="recorder", bucket="uploads", suffix=".json")
+        (record,) = t.upload_object(bucket="uploads", key="in/order 77.json",
+                                    body='{"order_id": "o-77"}')
+        items = acct.state()["dynamodb"]["Payments"]["items"]
+    assert record.status == "success", record.invocation["logs"]
+    assert record.invocation["payload"] == "in/order 77.json"
+    assert {"order_id": "o-77", "created_at": "2026-12-01T00:00:00Z",
+            "source_key": "in/order 77.json"} in items
+
+
+def test_without_a_mock_account_the_handler_cannot_reach_aws(runtime):
+    inv = runtime.invoke(_config(STOP_DEV), {}, owner="ada")
+    assert inv.status == "error" and "EndpointConnectionError" in inv.payload["errorType"]
+    assert inv.duration_ms < 1000
