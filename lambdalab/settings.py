@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "lambdalab.catalog",
     "lambdalab.submissions",
     "lambdalab.progress",
+    "lambdalab.courses",
+    "lambdalab.authoring",
 ]
 
 MIDDLEWARE = [

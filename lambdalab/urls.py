@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("lambdalab.catalog.urls")),
     path("", include("lambdalab.progress.urls")),
     path("", include("lambdalab.submissions.urls")),
+    path("courses/", include("lambdalab.courses.urls")),
+    path("authoring/", include("lambdalab.authoring.urls")),
 ]

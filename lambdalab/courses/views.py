@@ -1,0 +1,206 @@
+"""Course pages: list, create, join, settings, assignments, co-instructors.
+
+Gradebook, analytics and regrade pages live in views_grades.py. Every view finds its course
+through a selector that 404s for anyone who neither teaches nor joined it.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from lambdalab.courses import gradebook as grades
+from lambdalab.courses import regrades, selectors, services
+from lambdalab.courses.forms import AssignmentForm, CourseForm, InstructorForm, JoinForm
+from lambdalab.courses.models import Course
+from lambdalab.courses.services import CourseError
+
+
+def instructor_required(view):
+    """Logged-in instructors only; students get a 403 page that says why."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_instructor:
+            return render(request, "courses/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
+def course_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "taught": selectors.courses_taught(user=request.user),
+        "joined": selectors.courses_joined(user=request.user),
+        "join_form": JoinForm(),
+        "notices": selectors.notices_unseen(user=request.user),
+    }
+    return render(request, "courses/course_list.html", context)
+
+
+@instructor_required
+def course_create(request: HttpRequest) -> HttpResponse:
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        course = services.course_create(
+            owner=request.user,
+            title=data["title"],
+            description=data["description"],
+            late_penalty_percent=data["late_penalty_percent"],
+            late_days_max=data["late_days_max"],
+        )
+        services.course_lessons_set(course=course, lessons=list(data["lessons"]))
+        messages.success(request, f"Created {course.title}. Share the join code {course.join_code}.")
+        return redirect(course)
+    return render(request, "courses/course_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def course_join(request: HttpRequest) -> HttpResponse:
+    form = JoinForm(request.POST)
+    if form.is_valid():
+        try:
+            course = services.course_join(user=request.user, code=form.cleaned_data["code"])
+        except CourseError as error:
+            form.add_error("code", error.message)
+        else:
+            messages.success(request, f"You joined {course.title}.")
+            return redirect(course)
+    context = {
+        "taught": selectors.courses_taught(user=request.user),
+        "joined": selectors.courses_joined(user=request.user),
+        "join_form": form,
+        "notices": selectors.notices_unseen(user=request.user),
+    }
+    return render(request, "courses/course_list.html", context, status=422)
+
+
+@login_required
+def course_join_link(request: HttpRequest, token: str) -> HttpResponse:
+    """An invite link: shows the course and a Join button (joining is a POST)."""
+    course = get_object_or_404(Course, invite_token=token, joining_open=True)
+    if request.method == "POST":
+        try:
+            services.course_join(user=request.user, token=str(token))
+        except CourseError as error:
+            messages.error(request, error.message)
+            return redirect("course_list")
+        messages.success(request, f"You joined {course.title}.")
+        return redirect(course)
+    return render(request, "courses/join_link.html", {"course": course})
+
+
+@login_required
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    course, teaches = selectors.course_for_member(user=request.user, course_id=course_id)
+    if not teaches:
+        return _student_course(request, course)
+    context = {
+        "course": course,
+        "assignments": selectors.course_assignments(course=course),
+        "students": selectors.course_students(course=course),
+        "instructors": course.instructors.order_by("username"),
+        "assignment_form": AssignmentForm(),
+        "instructor_form": InstructorForm(),
+        "settings_form": CourseForm(instance=course, initial={"lessons": course.lessons.all()}),
+        "invite_url": request.build_absolute_uri(f"/courses/join/{course.invite_token}/"),
+        "regrades": course.regrades.select_related("exercise", "version")[:10],
+    }
+    return render(request, "courses/course_detail.html", context)
+
+
+def _student_course(request: HttpRequest, course: Course) -> HttpResponse:
+    """A student's view: what is due, their own best score, and any regrade notices."""
+    rows = grades.student_submissions(course=course, student=request.user)
+    cells = {}
+    for assignment, attempts in rows:
+        cell = grades.Cell(assignment)
+        for submission in reversed([s for s in attempts if s.status == "finished"]):
+            grades._count(cell, submission)
+        cells[assignment.pk] = cell
+    notices = selectors.notices_unseen(user=request.user)
+    context = {
+        "course": course,
+        "rows": [(a, cells[a.pk], attempts) for a, attempts in rows],
+        "notices": list(notices),
+        "lessons": course.lessons.filter(archived=False),
+    }
+    if request.GET.get("seen"):
+        regrades.notices_mark_seen(user=request.user)
+    return render(request, "courses/student_course.html", context)
+
+
+@instructor_required
+@require_POST
+def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_for_instructor(user=request.user, course_id=course_id)
+    form = CourseForm(request.POST, instance=course)
+    if form.is_valid():
+        form.save()
+        services.course_lessons_set(course=course, lessons=list(form.cleaned_data["lessons"]))
+        messages.success(request, "Course settings saved.")
+    else:
+        messages.error(request, "Settings not saved: " + "; ".join(
+            f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return redirect(course)
+
+
+@instructor_required
+@require_POST
+def course_code_rotate(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_for_instructor(user=request.user, course_id=course_id)
+    services.course_code_rotate(course=course)
+    messages.success(request, f"New join code: {course.join_code}. The old one no longer works.")
+    return redirect(course)
+
+
+@instructor_required
+@require_POST
+def instructor_add(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_for_instructor(user=request.user, course_id=course_id)
+    form = InstructorForm(request.POST)
+    if form.is_valid():
+        try:
+            other = services.instructor_add(course=course, username=form.cleaned_data["username"])
+        except CourseError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{other.display_name} now co-teaches this course.")
+    return redirect(course)
+
+
+@instructor_required
+@require_POST
+def assignment_add(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_for_instructor(user=request.user, course_id=course_id)
+    form = AssignmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not assigned: " + "; ".join(
+            f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect(course)
+    try:
+        assignment = services.assignment_set(course=course, **form.cleaned_data)
+    except CourseError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Assigned {assignment.exercise.title}.")
+    return redirect(course)
+
+
+@instructor_required
+@require_POST
+def assignment_remove(request: HttpRequest, course_id: int, assignment_id: int) -> HttpResponse:
+    course = selectors.course_for_instructor(user=request.user, course_id=course_id)
+    assignment = selectors.assignment_get(course=course, assignment_id=assignment_id)
+    services.assignment_remove(assignment=assignment)
+    messages.success(request, f"Removed {assignment.exercise.title} (submissions are kept).")
+    return redirect(course)
