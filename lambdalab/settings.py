@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "lambdalab.progress",
     "lambdalab.courses",
     "lambdalab.authoring",
+    "lambdalab.cloud",
 ]
 
 MIDDLEWARE = [
@@ -211,3 +212,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Cloud: deploying learners' handlers to their own AWS sandbox accounts (lambdalab.cloud).
+CLOUD_AWS_ACCESS_KEY_ID = env_str("CLOUD_AWS_ACCESS_KEY_ID")
+CLOUD_AWS_SECRET_ACCESS_KEY = env_str("CLOUD_AWS_SECRET_ACCESS_KEY")
+CLOUD_AWS_ENDPOINT_URL = env_str("CLOUD_AWS_ENDPOINT_URL")
+CLOUD_TRUST_PRINCIPAL_ARN = env_str("CLOUD_TRUST_PRINCIPAL_ARN")
+CLOUD_ENCRYPTION_KEY = env_str("CLOUD_ENCRYPTION_KEY")
+CLOUD_REGIONS = env_list("CLOUD_REGIONS", "us-east-1,us-west-2,eu-west-1,eu-central-1")
+CLOUD_MAX_MEMORY_MB = env_int("CLOUD_MAX_MEMORY_MB", 1024)
+CLOUD_MAX_TIMEOUT_SECONDS = env_int("CLOUD_MAX_TIMEOUT_SECONDS", 30)
+CLOUD_DEPLOYS_PER_HOUR = env_int("CLOUD_DEPLOYS_PER_HOUR", 20)
+CLOUD_INVOKES_PER_MINUTE = env_int("CLOUD_INVOKES_PER_MINUTE", 10)
+CLOUD_THROTTLE_RETRIES = env_int("CLOUD_THROTTLE_RETRIES", 5)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("lambdalab.submissions.urls")),
     path("courses/", include("lambdalab.courses.urls")),
     path("authoring/", include("lambdalab.authoring.urls")),
+    path("", include("lambdalab.cloud.urls")),
 ]

@@ -1,0 +1,102 @@
+"""The job lifecycle shared by every cloud job: claim, finish, retry with backoff, enqueue.
+
+Mirrors lambdalab/submissions: the row is the truth, Celery carries ids, one claim token per
+delivery. Throttling is retried here, by re-queueing with a doubling countdown, rather than by
+sleeping inside botocore while a worker slot waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from lambdalab.cloud.errors import CloudError
+from lambdalab.cloud.models import (
+    CloudInvocation,
+    CloudJob,
+    Deployment,
+    Status,
+    Teardown,
+    Verification,
+)
+
+logger = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 300
+
+
+def claim(model: type[CloudJob], job_id: int) -> str | None:
+    """Atomically move a queued job to running; None if another delivery got it first."""
+    token = str(uuid.uuid4())
+    claimed = model.objects.filter(pk=job_id, status=Status.QUEUED).update(
+        status=Status.RUNNING,
+        started_at=timezone.now(),
+        claim_token=token,
+        deliveries=F("deliveries") + 1,
+    )
+    return token if claimed else None
+
+
+def finish(model: type[CloudJob], job_id: int, token: str, **fields) -> bool:
+    """Write the result only if this delivery still holds the claim."""
+    written = model.objects.filter(pk=job_id, status=Status.RUNNING, claim_token=token).update(
+        status=fields.pop("status", Status.FINISHED), finished_at=timezone.now(), **fields
+    )
+    if not written:
+        logger.warning("%s %s: result dropped, the claim moved on", model.__name__, job_id)
+    return bool(written)
+
+
+def backoff_seconds(retries: int) -> int:
+    """2, 4, 8, 16 … seconds, capped: AWS throttling clears in seconds, quotas do not."""
+    return min(2 ** (retries + 1), MAX_BACKOFF_SECONDS)
+
+
+def retry_or_fail(job: CloudJob, token: str, error: CloudError) -> None:
+    """Re-queue a retryable failure with backoff; otherwise (or when out of retries) fail it."""
+    model = type(job)
+    # Only the code and our own message are logged: never request parameters or credentials.
+    logger.info("%s %s: %s (retryable=%s)", model.__name__, job.pk, error.code, error.retryable)
+    if not error.retryable or job.retries >= settings.CLOUD_THROTTLE_RETRIES:
+        message = error.message
+        if error.retryable:
+            message = (
+                f"{error.message} Gave up after {job.retries + 1} tries: your account "
+                "may be at a quota (concurrency or request rate). Try again later."
+            )
+        finish(
+            model, job.pk, token, status=Status.ERROR, error_code=error.code, error_message=message
+        )
+        return
+    countdown = backoff_seconds(job.retries)
+    requeued = model.objects.filter(pk=job.pk, status=Status.RUNNING, claim_token=token).update(
+        status=Status.QUEUED,
+        retries=F("retries") + 1,
+        error_code=error.code,
+        error_message=f"{error.message} Next try in {countdown} s.",
+    )
+    if requeued:
+        enqueue(job, countdown=countdown)
+
+
+TASKS = {
+    Verification: "verify_account",
+    Deployment: "deploy_function",
+    CloudInvocation: "invoke_function",
+    Teardown: "teardown_account",
+}
+
+
+def enqueue(job: CloudJob, *, countdown: int = 0) -> None:
+    from lambdalab.cloud import tasks
+
+    task = getattr(tasks, TASKS[type(job)])
+    task.apply_async([job.pk], queue="deploy", countdown=countdown)
+
+
+def enqueue_on_commit(job: CloudJob) -> None:
+    transaction.on_commit(lambda: enqueue(job))

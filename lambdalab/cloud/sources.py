@@ -1,0 +1,64 @@
+"""Where deployable code comes from: a saved draft of an exercise, or one of the learner's runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lambdalab.cloud.naming import GuardrailError
+
+
+@dataclass(frozen=True)
+class Code:
+    files: dict[str, str]
+    handler: str
+    config: dict[str, Any]
+    exercise: Any
+    label: str
+
+
+def drafts_for(*, user) -> list[tuple[str, str]]:
+    """(slug, title) of the exercises the learner has a draft of, for the deploy form."""
+    from lambdalab.progress.models import Draft
+
+    drafts = Draft.objects.filter(user=user, exercise__archived=False).select_related("exercise")
+    return [(d.exercise.slug, d.exercise.title) for d in drafts.order_by("exercise__title")]
+
+
+def code_from_draft(*, user, slug: str) -> Code:
+    from lambdalab.progress.models import Draft
+
+    draft = (
+        Draft.objects.select_related("exercise__current_version", "exercise__lesson")
+        .filter(user=user, exercise__slug=slug, exercise__archived=False)
+        .first()
+    )
+    if draft is None or not draft.files:
+        raise GuardrailError(
+            "Open that exercise and save your code first; LambdaLab deploys your saved draft."
+        )
+    content = draft.exercise.current_version.content()
+    config = content.config_dict()
+    config.update({k: v for k, v in (draft.config or {}).items() if k in content.configurable})
+    return Code(
+        files=draft.files,
+        handler=config["handler"],
+        config=config,
+        exercise=draft.exercise,
+        label=f"draft of {draft.exercise.title}",
+    )
+
+
+def code_from_run(*, user, run_id: int) -> Code:
+    from lambdalab.submissions.models import Run
+
+    run = Run.objects.select_related("exercise").filter(pk=run_id, user=user).first()
+    if run is None:
+        raise GuardrailError("That run does not exist.")
+    return Code(
+        files=run.files,
+        handler=run.handler,
+        config=dict(run.config or {}),
+        exercise=run.exercise,
+        label=f"run {run.pk}",
+    )
