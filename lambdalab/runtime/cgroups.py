@@ -97,7 +97,12 @@ class EnvCgroup:
 
 
 class CgroupManager:
-    """Creates environment cgroups under a parent private to this Runtime."""
+    """Slot cgroups under a parent private to this Runtime.
+
+    Moving a process between cgroups waits for an RCU grace period (about 10 ms here), so
+    each slot keeps a forker process that joined its cgroup once; environments are forked
+    inside it and never migrate. Limits are rewritten for each new environment.
+    """
 
     def __init__(self) -> None:
         self.version, self.parents = _discover()
@@ -107,16 +112,17 @@ class CgroupManager:
         if self.version == 2:
             _write(f"{self.parents[0]}/{self.tag}/cgroup.subtree_control", "+memory +pids")
 
-    def create(self, *, name: str, memory_mb: int, max_pids: int) -> EnvCgroup:
-        paths = [f"{parent}/{self.tag}/{name}" for parent in self.parents]
-        for path in paths:
-            os.mkdir(path)
-        cg = EnvCgroup(self.version, paths)
-        try:
-            self._limit(cg, memory_mb, max_pids)
-        except OSError:
-            cg.remove()
-            raise
+        self.slots: dict[str, EnvCgroup] = {}
+
+    def slot(self, *, name: str, memory_mb: int, max_pids: int) -> EnvCgroup:
+        """The cgroup of a slot, created on first use, with limits set for a new environment."""
+        cg = self.slots.get(name)
+        if cg is None:
+            paths = [f"{parent}/{self.tag}/{name}" for parent in self.parents]
+            for path in paths:
+                os.makedirs(path, exist_ok=True)
+            cg = self.slots[name] = EnvCgroup(self.version, paths)
+        self._limit(cg, memory_mb, max_pids)
         return cg
 
     def _limit(self, cg: EnvCgroup, memory_mb: int, max_pids: int) -> None:
@@ -136,6 +142,11 @@ class CgroupManager:
             _write(f"{path}/pids.max", str(max_pids))
 
     def close(self) -> None:
+        for cg in self.slots.values():
+            try:
+                cg.remove()
+            except OSError:
+                pass
         for parent in self.parents:
             try:
                 os.rmdir(f"{parent}/{self.tag}")

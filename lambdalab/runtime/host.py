@@ -74,7 +74,10 @@ class Zygote:
             self._sock.sendmsg([json.dumps(spec).encode()],
                                [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
                                  __import__("array").array("i", fds))])
-            return int(json.loads(self._sock.recv(4096))["pid"])
+            pid = int(json.loads(self._sock.recv(4096) or b'{"pid": -1}')["pid"])
+        if pid <= 0:
+            raise IsolationUnavailable("the zygote could not start an environment")
+        return pid
 
     def close(self) -> None:
         with self._lock:

@@ -58,7 +58,7 @@ class Runtime:
         self._setup_error: str | None = None
         self._root_dir = ""
         self._closed = False
-        self._env_counter = 0
+        self._teardowns: set[threading.Thread] = set()
 
     # ------------------------------------------------------------------ public API
 
@@ -113,6 +113,8 @@ class Runtime:
             self._idle.clear()
         for env in envs:
             self._destroy(env)
+        for thread in list(self._teardowns):
+            thread.join()
         if self._zygote is not None:
             self._zygote.close()
         if self._cgroups is not None:
@@ -177,7 +179,7 @@ class Runtime:
                 self._lock.wait()
             self._live += 1
         for old in stale:
-            self._destroy(old)
+            self._destroy_later(old)  # teardown is off the invocation's critical path
         try:
             return self._create(config, owner)
         except BaseException:
@@ -198,7 +200,9 @@ class Runtime:
         return stale
 
     def _destroy_later(self, env: Environment) -> None:
-        threading.Thread(target=self._destroy, args=(env,), daemon=True).start()
+        thread = threading.Thread(target=self._destroy, args=(env,), daemon=True)
+        self._teardowns.add(thread)
+        thread.start()
 
     def _oldest_idle(self) -> Environment | None:
         candidates = [e for envs in self._idle.values() for e in envs]
@@ -226,14 +230,10 @@ class Runtime:
         try:
             env.close()
         finally:
-            if env.cgroup is not None:
-                try:
-                    env.cgroup.remove()
-                except OSError:
-                    pass
             SlotLeases.release(env.uid_lease[1])
             with self._lock:
                 self._live -= 1
+                self._teardowns.discard(threading.current_thread())
                 self._lock.notify_all()
 
     def _create(self, config: FunctionConfig, owner: str) -> Environment:
@@ -242,20 +242,16 @@ class Runtime:
         uid, lock_fd = self._leases.acquire()
         cgroup = None
         try:
-            with self._lock:
-                self._env_counter += 1
-                name = f"env-{self._env_counter}"
             if self._cgroups is not None:
-                cgroup = self._cgroups.create(name=name, memory_mb=config.memory_size,
-                                              max_pids=MAX_PROCESSES)
+                with self._lock:  # slot cgroups are shared state of this Runtime
+                    cgroup = self._cgroups.slot(name=f"uid-{uid}", memory_mb=config.memory_size,
+                                                max_pids=MAX_PROCESSES)
             spec = self._spec(config, uid, cgroup)
             zygote = self._zygote
             return Environment(config=config, owner=owner, cgroup=cgroup, uid_lease=(uid, lock_fd),
                                handle_factory=lambda payload: SandboxHandle(
                                    zygote=zygote, spec=spec, payload=payload))
         except BaseException:
-            if cgroup is not None:
-                cgroup.remove()
             SlotLeases.release(lock_fd)
             raise
 
@@ -264,6 +260,7 @@ class Runtime:
         rootless = os.geteuid() != 0
         return {
             "uid": 0 if rootless else uid, "userns": rootless, "root_dir": self._root_dir,
+            "slot": f"uid-{uid}",
             "cgroup_procs": cgroup.procs_files if cgroup is not None else [],
             "tmp_size_mb": config.ephemeral_storage, "max_processes": MAX_PROCESSES,
             "cpu_seconds": 910, "ro_binds": _system_binds(),

@@ -42,8 +42,9 @@ def keeper_main(spec: dict[str, Any], bctl_fd: int, payload_fd: int, status_fd: 
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
         _null_stdio()
-        for procs_file in spec["cgroup_procs"]:
-            linux.write_file(procs_file, str(os.getpid()))
+        if spec["cgroup_procs"] and not spec.get("slot"):
+            for procs_file in spec["cgroup_procs"]:
+                linux.write_file(procs_file, str(os.getpid()))
         if spec["userns"]:
             _enter_user_namespace(spec)
         else:

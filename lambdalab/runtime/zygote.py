@@ -16,8 +16,9 @@ import signal
 import socket
 import sys
 
-WARM_SERVICES = ("s3", "dynamodb", "sqs", "sns", "lambda", "events", "logs", "sts", "ssm",
-                 "secretsmanager", "stepfunctions", "kinesis")
+# Each warmed model makes every fork a little slower (bigger page tables), so only the
+# services the lessons use most are warmed; others load their model on first use.
+WARM_SERVICES = ("s3", "dynamodb", "sqs", "sns")
 
 
 def preload() -> None:
@@ -46,25 +47,85 @@ def preload() -> None:
 
 
 def serve(sock: socket.socket) -> None:
-    from lambdalab.runtime import sandbox
-
+    """Zygote loop: route each spawn request to its slot's forker (or fork directly)."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped automatically
+    forkers: dict[str, socket.socket] = {}
     while True:
-        msg, ancdata, _flags, _addr = sock.recvmsg(65536, socket.CMSG_SPACE(8 * 4))
-        if not msg:
-            os._exit(0)
-        fds = _fds(ancdata)
+        msg, fds = _receive(sock)
         spec = json.loads(msg)
-        pid = os.fork()
-        if pid == 0:
-            sock.close()
-            try:
-                sandbox.keeper_main(spec, *fds)
-            finally:
-                os._exit(1)
+        slot = spec.get("slot")
+        if slot and spec["cgroup_procs"]:
+            pid = _via_forker(forkers, slot, spec["cgroup_procs"], msg, fds, sock)
+        else:
+            pid = _fork_keeper(spec, fds, close=[sock, *forkers.values()])
         for fd in fds:
             os.close(fd)
         sock.send(json.dumps({"pid": pid}).encode())
+
+
+def _receive(sock: socket.socket) -> tuple[bytes, list[int]]:
+    msg, ancdata, _flags, _addr = sock.recvmsg(65536, socket.CMSG_SPACE(8 * 4))
+    if not msg:
+        os._exit(0)
+    return msg, _fds(ancdata)
+
+
+def _fork_keeper(spec: dict, fds: list[int], close: list[socket.socket]) -> int:
+    from lambdalab.runtime import sandbox
+
+    pid = os.fork()
+    if pid == 0:
+        for other in close:
+            other.close()
+        try:
+            sandbox.keeper_main(spec, *fds)
+        finally:
+            os._exit(1)
+    return pid
+
+
+def _via_forker(forkers: dict[str, socket.socket], slot: str, procs_files: list[str],
+                msg: bytes, fds: list[int], sock: socket.socket) -> int:
+    for _attempt in range(2):
+        forker = forkers.get(slot)
+        if forker is None:
+            forker = forkers[slot] = _start_forker(procs_files, [sock, *forkers.values()])
+        try:
+            forker.sendmsg([msg], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+            reply = forker.recv(4096)
+            if reply:
+                return int(json.loads(reply)["pid"])
+        except OSError:
+            pass
+        forkers.pop(slot).close()  # the forker died (e.g. killed by an OOM); start another
+    return -1
+
+
+def _start_forker(procs_files: list[str], close: list[socket.socket]) -> socket.socket:
+    """A child that joins a slot's cgroups once and then forks that slot's keepers."""
+    from lambdalab.runtime import linux
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    if os.fork() != 0:
+        theirs.close()
+        return ours
+    ours.close()
+    for other in close:
+        other.close()
+    # Drop copies of the in-flight request's fds, or keepers' exits would go unnoticed.
+    os.closerange(3, theirs.fileno())
+    os.closerange(theirs.fileno() + 1, 65536)
+    try:
+        for procs_file in procs_files:
+            linux.write_file(procs_file, str(os.getpid()))
+        while True:
+            msg, fds = _receive(theirs)
+            pid = _fork_keeper(json.loads(msg), fds, close=[theirs])
+            for fd in fds:
+                os.close(fd)
+            theirs.send(json.dumps({"pid": pid}).encode())
+    finally:
+        os._exit(0)
 
 
 def _fds(ancdata: list[tuple[int, int, bytes]]) -> list[int]:
