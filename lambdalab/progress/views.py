@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,8 @@ from lambdalab.progress import labs, services, workspace
 from lambdalab.progress import selectors as progress
 
 EXERCISE_PAGE = "progress/exercise.html"
+TOO_BIG = ("Your code is larger than the 3 MB limit of the Lambda console editor. "
+           "It is still in your browser: remove something and try again.")
 
 
 def exercise_or_missing(request: HttpRequest, slug: str) -> Exercise | HttpResponse:
@@ -80,6 +83,11 @@ def read_workspace(request: HttpRequest, exercise: Exercise):
     """(files, config, event_text, problems) from the workspace form."""
     content = exercise.current_version.content()
     problems = workspace.FormProblems()
+    try:
+        request.POST  # noqa: B018 - parse now: a body over Django's limit raises here
+    except RequestDataTooBig:
+        problems.add("files", TOO_BIG)
+        return {}, {}, "", problems
     files = workspace.read_files(request.POST, set(content.starter_files), problems)
     config = workspace.read_config(request.POST, content.configurable, problems)
     return files, config, request.POST.get("event", ""), problems
@@ -94,6 +102,8 @@ def draft_save(request: HttpRequest, slug: str) -> HttpResponse:
         return exercise
     files, config, event_text, problems = read_workspace(request, exercise)
     status = 200
+    if problems.errors.get("files") == TOO_BIG:
+        return _save_refused(request, exercise, TOO_BIG)
     try:
         services.draft_save(user=request.user, exercise=exercise, files=files, config=config,
                             event_text=event_text)
@@ -107,6 +117,14 @@ def draft_save(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(reverse("exercise_detail", args=[slug]))
     return render(request, f"{EXERCISE_PAGE}#save-status",
                   {"save_message": message, "saved": not message}, status=status)
+
+
+def _save_refused(request: HttpRequest, exercise: Exercise, message: str) -> HttpResponse:
+    if request.htmx:
+        return render(request, f"{EXERCISE_PAGE}#save-status", {"save_message": message},
+                      status=413)
+    return render(request, EXERCISE_PAGE, workspace_context(request, exercise,
+                                                            save_message=message), status=413)
 
 
 @login_required

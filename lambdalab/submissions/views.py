@@ -45,6 +45,8 @@ def run_create(request: HttpRequest, slug: str) -> HttpResponse:
         return exercise
     files, config, event_text, problems = read_workspace(request, exercise)
     event, event_problem = drafts.event_parse(text=event_text)
+    if not files:
+        return _refuse(request, exercise, "test-result", problems.summary, status=413)
     if event_problem:
         problems.add("event", f"The test event is not valid JSON. {event_problem}")
     too_big = _keep_draft(request, exercise, files, config, event_text)
@@ -83,6 +85,8 @@ def submission_create(request: HttpRequest, slug: str) -> HttpResponse:
     if isinstance(exercise, HttpResponse):
         return exercise
     files, config, event_text, problems = read_workspace(request, exercise)
+    if not files:
+        return _refuse(request, exercise, "submit-result", problems.summary, status=413)
     too_big = _keep_draft(request, exercise, files, config, event_text)
     if problems.errors.get("files") or problems.errors.get("memory") or too_big:
         return _refuse(request, exercise, "submit-result", too_big or problems.summary)

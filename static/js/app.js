@@ -1,5 +1,7 @@
-// LambdaLab's front-end entry point: htmx, served from our own origin.
+// LambdaLab's front-end entry point: htmx, the code editor and the charts, from our own origin.
 import htmx from "htmx.org";
+import { setupWorkspace } from "./editor.js";
+import { drawCharts } from "./charts.js";
 
 window.htmx = htmx;
 
@@ -9,4 +11,22 @@ document.addEventListener("htmx:afterSwap", (event) => {
   if (target && target.hasAttribute("data-focus-after-swap")) {
     target.focus();
   }
+  const focusable = target && target.querySelector("[data-focus-after-swap]");
+  if (focusable) focusable.focus();
+});
+
+// Error responses (a refused Test, an invalid form) still carry a message to show in place.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const status = event.detail.xhr.status;
+  if ([404, 413, 422, 429].includes(status)) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+document.addEventListener("htmx:load", (event) => drawCharts(event.detail.elt));
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupWorkspace();
+  drawCharts();
 });
