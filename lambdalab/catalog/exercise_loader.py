@@ -411,16 +411,27 @@ def fixture_problems(data: Any, file: str) -> list[ContentProblem]:
     return []
 
 
+AWS_CHECKS = {"aws", "aws_absent", "aws_object"}
+
+
 def _trigger_problems(
     located: LocatedYaml, tests: list[ExerciseTest], file: str
 ) -> list[ContentProblem]:
+    """Triggers that act on AWS and checks that read it need a mock account (fixtures)."""
     if "fixtures" in located.data:
         return []
-    return [
+    problems = [
         ContentProblem(file, test.line, f"the {next(iter(test.trigger))} trigger needs fixtures")
         for test in tests
         if test.trigger and needs_account(test.trigger)
     ]
+    for check in (c for t in tests for c in t.checks):
+        if check.kind in AWS_CHECKS or (
+            check.kind == "idempotent" and "aws_count" in check.options
+        ):
+            message = f"the {check.kind} check reads the mock AWS account: add fixtures (even {{}})"
+            problems.append(ContentProblem(file, check.line, message))
+    return problems
 
 
 def _python_check_problems(

@@ -6,6 +6,7 @@ and the mock-AWS state document.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -242,11 +243,17 @@ def _select(items: list, selector: str) -> Any:
     return MISSING
 
 
-def resolve_jsonpath(document: Any, expression: str) -> Any:
-    """One match gives its value, several give the list of values, none gives MISSING."""
+@functools.lru_cache(maxsize=512)
+def _compiled(expression: str) -> Any:
+    """Parsed JSONPath; jsonpath-ng builds a parser per call, so parse each expression once."""
     from jsonpath_ng.ext import parse  # imported lazily: only JSONPath checks need it
 
-    matches = [m.value for m in parse(expression).find(document)]
+    return parse(expression)
+
+
+def resolve_jsonpath(document: Any, expression: str) -> Any:
+    """One match gives its value, several give the list of values, none gives MISSING."""
+    matches = [m.value for m in _compiled(expression).find(document)]
     if not matches:
         return MISSING
     return matches[0] if len(matches) == 1 else matches
@@ -254,10 +261,8 @@ def resolve_jsonpath(document: Any, expression: str) -> Any:
 
 def jsonpath_error(expression: str) -> str | None:
     """A parse error message for an invalid JSONPath, or None when it parses."""
-    from jsonpath_ng.ext import parse
-
     try:
-        parse(expression)
+        _compiled(expression)
     except Exception as exc:  # jsonpath-ng raises several unrelated types for bad input
         return str(exc) or exc.__class__.__name__
     return None

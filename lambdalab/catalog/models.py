@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from lambdalab.catalog import content
 
 
+# Parsing a lesson takes tens of milliseconds; the same stored files always parse the same.
+_PARSED_LESSONS: dict[tuple[str, str], content.Lesson] = {}
+
+
 class Lesson(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     dir_name = models.CharField(max_length=120, help_text="Folder name in lessons/, e.g. 01-intro")
@@ -45,12 +49,18 @@ class Lesson(models.Model):
     def content(self) -> content.Lesson:
         """The parsed lesson (with its current exercises), rebuilt from the stored files."""
         from lambdalab.catalog.content import parse_lesson
+        from lambdalab.catalog.services import files_hash
 
         files = {f.path: f.text for f in self.files.all()}
         for exercise in self.exercises.filter(archived=False).select_related("current_version"):
             for path, text in exercise.current_version.files.items():
                 files[f"exercises/{exercise.slug}/{path}"] = text
-        return parse_lesson(self.dir_name, files)
+        key = (self.dir_name, files_hash(files))
+        if key not in _PARSED_LESSONS:
+            if len(_PARSED_LESSONS) >= 64:
+                _PARSED_LESSONS.pop(next(iter(_PARSED_LESSONS)))
+            _PARSED_LESSONS[key] = parse_lesson(self.dir_name, files)
+        return _PARSED_LESSONS[key]
 
 
 class LessonFile(models.Model):

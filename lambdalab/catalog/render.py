@@ -110,9 +110,7 @@ def render_lesson_html(lesson: Lesson, *, asset_url: Callable[[str], str] | None
     `asset_url(path)` maps a lesson-relative image path (`diagrams/flow.svg`) to its URL; by
     default images stay relative to the lesson page.
     """
-    source = _with_tokens(lesson.body, lesson.blocks)
-    body = _clean(_markdown().convert(source))
-    body = _MARKER_PARAGRAPH.sub(lambda m: _placeholder(lesson.blocks[int(m[1])]), body)
+    body = _rendered(lesson)
     if asset_url is not None:
         body = _IMG_SRC.sub(
             lambda m: m[1] + html.escape(asset_url(html.unescape(m[2]))) + m[3], body
@@ -120,7 +118,19 @@ def render_lesson_html(lesson: Lesson, *, asset_url: Callable[[str], str] | None
     return body
 
 
-def _with_tokens(body: str, blocks: list[Block]) -> str:
+def _rendered(lesson: Lesson) -> str:
+    # Lesson.content() hands out one cached parsed lesson per stored version; render it once.
+    cached = getattr(lesson, "_rendered_html", None)
+    if cached is None or cached[0] != lesson.body:
+        source = _with_markers(lesson.body, lesson.blocks)
+        body = _clean(_markdown().convert(source))
+        body = _MARKER_PARAGRAPH.sub(lambda m: _placeholder(lesson.blocks[int(m[1])]), body)
+        cached = (lesson.body, body)
+        lesson._rendered_html = cached  # type: ignore[attr-defined]
+    return cached[1]
+
+
+def _with_markers(body: str, blocks: list[Block]) -> str:
     lines = body.splitlines(keepends=True)
     for index in reversed(range(len(blocks))):
         block = blocks[index]

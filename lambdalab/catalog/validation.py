@@ -26,13 +26,27 @@ def schema_problems(
     value = located.data
     for key in base_path:
         value = value[key]
-    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    validator = _validator(schema)
     problems = []
     for error in _leaf_errors(validator.iter_errors(value)):
         path = (*base_path, *error.absolute_path)
         text = f"{prefix}{_dotted(path)}{_describe(error)}"
         problems.append(ContentProblem(file, located.line_of(path), text))
     return sorted(set(problems), key=lambda p: (p.line or 0, p.message))
+
+
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """One compiled validator per schema object (the schemas are module constants)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = _VALIDATORS[id(schema)] = (
+            schema,
+            Draft202012Validator(schema, format_checker=_FORMATS),
+        )
+    return cached[1]
 
 
 def _leaf_errors(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:

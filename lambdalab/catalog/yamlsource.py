@@ -47,7 +47,10 @@ class LocatedYaml:
         return self.lines.get(path, 1) + self.line_offset
 
 
-class _Loader(yaml.SafeLoader):
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses ~10x faster, same marks
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
     """SafeLoader that keeps timestamps as strings (state and events are JSON, not datetimes)."""
 
 

@@ -267,3 +267,18 @@ def test_a_trigger_that_acts_on_aws_needs_fixtures():
         f"lessons/{EX}/exercise.yaml:{line_of(text, '- name: greets Ada')}: "
         "the s3_put trigger needs fixtures"
     ]
+
+
+def test_an_aws_check_without_fixtures_is_caught_before_any_learner_hits_it():
+    files = lesson_files()
+    text = EXERCISE_YAML.replace(
+        '- logs_contain: "greeting Ada"', '- aws_absent: "s3.uploads.tmp.csv"'
+    )
+    files[f"{EX}/exercise.yaml"] = text
+
+    problems = problems_of(files)
+
+    assert problems == [
+        f"lessons/{EX}/exercise.yaml:{line_of(text, 'aws_absent')}: "
+        "the aws_absent check reads the mock AWS account: add fixtures (even {})"
+    ]
