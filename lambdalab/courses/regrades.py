@@ -38,8 +38,10 @@ def regrade_start(*, course: Course, exercise, requested_by, version=None) -> Re
     `version` defaults to the exercise's current version; submissions already graded against
     it are left out (there is nothing to compare).
     """
-    version = version or exercise.current_version
     from lambdalab.submissions.models import Status, Submission
+
+    exercise.refresh_from_db(fields=["current_version"])  # a publish may have just happened
+    version = version or exercise.current_version
 
     submissions = Submission.objects.filter(
         exercise=exercise,

@@ -1,0 +1,138 @@
+"""Shadow regrade: a test change is tried on everyone's work first, applied only when confirmed."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambdalab.accounts.models import User
+from lambdalab.courses import regrades, services
+from lambdalab.courses.models import ItemStatus, RegradeStatus, ScoreNotice
+from lambdalab.submissions.models import Submission
+from tests.courses.builders import (
+    ADDS_TWO,
+    CRASHES,
+    DOUBLE,
+    TEST_N2,
+    TEST_N3,
+    finished_submission,
+    publish_doubling,
+)
+
+CODES = {"doubles": (DOUBLE, 1.0, 1.0), "adds-two": (ADDS_TWO, 1.0, 0.5), "crashes": (CRASHES, 0.0, 0.0)}
+
+
+def _class_of(course, size: int) -> list[User]:
+    users = User.objects.bulk_create(
+        [User(username=f"learner{i:03}", role="student") for i in range(size)]
+    )
+    for user in users:
+        services.course_join(user=user, code=course.join_code)
+    return users
+
+
+@pytest.mark.root
+def test_regrade_of_200_submissions_accounts_for_every_score_and_diffs_only_the_lucky_ones(
+    course, doubling, instructor, runtime, enqueued, django_capture_on_commit_callbacks
+):
+    learners = _class_of(course, 50)
+    kinds = list(CODES)
+    expected = {}
+    for i, learner in enumerate(learners):
+        for attempt in range(4):  # 50 learners × 4 attempts = 200 submissions
+            kind = kinds[(i + attempt) % 3]
+            code, old, new = CODES[kind]
+            s = finished_submission(user=learner, exercise=doubling, code=code, score=old,
+                                    minutes_ago=100 - attempt)
+            expected[s.pk] = (old, new)
+    before = {s.pk: (s.score, s.results, s.exercise_version_id) for s in Submission.objects.all()}
+
+    v2 = publish_doubling(TEST_N2, TEST_N3).current_version
+    assert v2.number == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+
+    assert len(enqueued) == 200 and {q for _, _, q in enqueued} == {"batch"}
+    assert regrades.regrade_progress(regrade=regrade).done == 0
+    for _, item_id, _ in enqueued:
+        assert regrades.regrade_item_grade(item_id=item_id, runtime=runtime) is True
+    assert regrades.regrade_item_grade(item_id=enqueued[0][1], runtime=runtime) is False
+
+    regrade.refresh_from_db()
+    progress = regrades.regrade_progress(regrade=regrade)
+    assert regrade.status == RegradeStatus.READY
+    assert (progress.total, progress.done, progress.errors) == (200, 200, 0)
+    items = {i.submission_id: i for i in regrade.items.all()}
+    assert set(items) == set(expected)
+    assert {pk: (i.old_score, i.new_score) for pk, i in items.items()} == expected
+    assert progress.changed == sum(1 for old, new in expected.values() if old != new)
+    # Nothing a student can see has changed yet.
+    after = {s.pk: (s.score, s.results, s.exercise_version_id) for s in Submission.objects.all()}
+    assert after == before
+
+    diff = {c.user.username: (c.old_best, c.new_best) for c in regrades.regrade_diff(regrade=regrade)}
+    assert len(diff) == 50
+    for i, learner in enumerate(learners):
+        mine = [expected[s.pk] for s in Submission.objects.filter(user=learner)]
+        assert diff[learner.username] == (max(o for o, _ in mine), max(n for _, n in mine))
+
+    changed = regrades.regrade_apply(regrade=regrade, user=instructor)
+
+    assert changed == progress.changed
+    for submission in Submission.objects.all():
+        assert submission.score == expected[submission.pk][1]
+        assert submission.exercise_version_id == v2.pk
+    noticed = set(ScoreNotice.objects.values_list("submission_id", flat=True))
+    assert noticed == {pk for pk, (old, new) in expected.items() if old != new}
+    with pytest.raises(services.CourseError):
+        regrades.regrade_apply(regrade=regrade, user=instructor)
+
+
+def test_regrade_only_touches_submissions_by_the_courses_students(
+    course, doubling, instructor, other_instructor, student, enqueued
+):
+    outsider = User.objects.create_user(username="outsider", password="x", role="student")
+    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
+    finished_submission(user=outsider, exercise=doubling, code=DOUBLE, score=1.0)
+    publish_doubling(TEST_N2, TEST_N3)
+
+    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+
+    assert list(regrade.items.values_list("submission__user__username", flat=True)) == ["ada"]
+
+
+def test_an_item_whose_sandbox_keeps_failing_is_reported_and_the_regrade_still_finishes(
+    course, doubling, instructor, student, enqueued, monkeypatch
+):
+    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
+    publish_doubling(TEST_N2, TEST_N3)
+    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+    item = regrade.items.get()
+
+    def broken(item, runtime):
+        raise RuntimeError("zygote died")
+
+    monkeypatch.setattr(regrades, "_grade", broken)
+    for _ in range(regrades.MAX_DELIVERIES):
+        assert regrades.regrade_item_grade(item_id=item.pk) is True
+
+    item.refresh_from_db()
+    regrade.refresh_from_db()
+    assert item.status == ItemStatus.ERROR and "zygote died" in item.error_message
+    assert regrade.status == RegradeStatus.READY
+    # Each failure but the last was sent again, with a back-off (the first send is on commit).
+    assert len(enqueued) == regrades.MAX_DELIVERIES - 1
+
+
+def test_discarded_regrade_changes_nothing_and_cannot_be_applied(
+    course, doubling, instructor, student, enqueued
+):
+    s = finished_submission(user=student, exercise=doubling, code=ADDS_TWO, score=1.0)
+    publish_doubling(TEST_N2, TEST_N3)
+    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+
+    regrades.regrade_discard(regrade=regrade)
+
+    with pytest.raises(services.CourseError):
+        regrades.regrade_apply(regrade=regrade, user=instructor)
+    s.refresh_from_db()
+    assert s.score == 1.0 and not ScoreNotice.objects.exists()
