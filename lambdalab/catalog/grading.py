@@ -8,6 +8,7 @@ sandbox gives a result with status "error".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -227,11 +228,33 @@ class _Run:
             python_checks=self.python_checks,
         )
         outcomes = [evaluate_check(check, context) for check in test.checks]
-        return _test_result(test, outcomes, records, event)
+        return _test_result(test, outcomes, [for_document(r) for r in records], event)
 
 
 def _as_record(invocation: Any) -> dict[str, Any]:
     return invocation if isinstance(invocation, dict) else invocation.to_dict()
+
+
+MAX_DOC_LOG_CHARS = 32_000
+MAX_DOC_PAYLOAD_CHARS = 64_000
+
+
+def for_document(record: dict[str, Any]) -> dict[str, Any]:
+    """A record trimmed for the stored results (checks already saw the whole one).
+
+    A run can log up to 1 MB and return 6 MB per invocation; the document keeps the start and
+    the end of long logs (where tracebacks and REPORT lines are) and a preview of huge payloads.
+    """
+    trimmed = dict(record)
+    logs = trimmed.get("logs") or ""
+    if len(logs) > MAX_DOC_LOG_CHARS:
+        head, tail = logs[: MAX_DOC_LOG_CHARS // 4], logs[-(MAX_DOC_LOG_CHARS * 3 // 4) :]
+        cut = len(logs) - len(head) - len(tail)
+        trimmed["logs"] = f"{head}\n[... {cut} characters not kept in the results ...]\n{tail}"
+    text = json.dumps(trimmed.get("payload"), default=str)
+    if len(text) > MAX_DOC_PAYLOAD_CHARS:
+        trimmed["payload"] = {"truncated": True, "size": len(text), "preview": text[:4000]}
+    return trimmed
 
 
 def _test_result(

@@ -235,3 +235,24 @@ def test_a_learner_trigger_must_be_a_valid_trigger():
         exercise.config_dict({"trigger": {"type": "schedule"}})  # no expression
     config = exercise.config_dict({"trigger": {"type": "schedule", "expression": "rate(1 hour)"}})
     assert config["trigger"]["expression"] == "rate(1 hour)"
+
+
+def test_huge_logs_and_payloads_are_trimmed_in_the_stored_results_only():
+    noisy = (
+        "def lambda_handler(event, context):\n"
+        "    for i in range(20000):\n"
+        "        print(f'line {i}')\n"
+        "    print('greeting Ada')\n"
+        "    return {'message': 'Hello, Ada!', 'blob': 'x' * 100000}\n"
+    )
+    exercise = greet()
+
+    result = grade_exercise(exercise, code(noisy), runtime=InProcessRuntime(), owner="ada")
+
+    first = result.tests[0]
+    assert [c.passed for c in first.checks] == [False, True]  # logs_contain saw the full log
+    record = first.invocations[0]
+    assert len(record["logs"]) < 33_000 and "characters not kept in the results" in record["logs"]
+    assert record["logs"].rstrip().endswith("greeting Ada")
+    assert record["payload"]["truncated"] is True
+    assert len(json.dumps(result.to_dict())) < 200_000
