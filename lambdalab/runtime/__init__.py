@@ -32,5 +32,11 @@ from lambdalab.runtime.host import IsolationUnavailable
 from lambdalab.runtime.invocation import Invocation
 from lambdalab.runtime.runtime import RequestError, Runtime
 
-__all__ = ["ConfigError", "FunctionConfig", "Invocation", "IsolationUnavailable",
-           "RequestError", "Runtime"]
+__all__ = [
+    "ConfigError",
+    "FunctionConfig",
+    "Invocation",
+    "IsolationUnavailable",
+    "RequestError",
+    "Runtime",
+]

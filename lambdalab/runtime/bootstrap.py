@@ -40,8 +40,10 @@ class _LambdaLoggerHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
         self.request_id = ""
-        fmt = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t"
-                                "%(message)s", "%Y-%m-%dT%H:%M:%S")
+        fmt = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
         fmt.converter = time.gmtime
         self.setFormatter(fmt)
 
@@ -56,13 +58,12 @@ class _LambdaLoggerHandler(logging.Handler):
 def _write_log(text: str) -> None:
     data = text.encode("utf-8", "backslashreplace")
     while data:
-        data = data[os.write(1, data):]
+        data = data[os.write(1, data) :]
 
 
 def _unbuffered(fd: int) -> io.TextIOWrapper:
     raw = io.FileIO(fd, "w", closefd=False)
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace",
-                            write_through=True)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True)
 
 
 class FaultError(Exception):
@@ -76,8 +77,12 @@ class FaultError(Exception):
 
 
 def error_document(error_type: str, message: str, request_id: str, trace: list[str]) -> bytes:
-    doc = {"errorMessage": message, "errorType": error_type, "requestId": request_id,
-           "stackTrace": trace}
+    doc = {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": request_id,
+        "stackTrace": trace,
+    }
     return simplejson.dumps(doc, ensure_ascii=False).encode()
 
 
@@ -108,16 +113,22 @@ def load_handler(handler: str) -> Any:
     try:
         module_path, function_name = handler.rsplit(".", 1)
     except ValueError as exc:
-        raise FaultError("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}") from None
+        raise FaultError(
+            "Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}"
+        ) from None
     module_name = module_path.replace("/", ".")
     if module_name.split(".")[0] in sys.builtin_module_names:
-        raise FaultError("Runtime.BuiltInModuleConflict",
-                         f"Cannot use built-in module {module_name} as a handler module")
+        raise FaultError(
+            "Runtime.BuiltInModuleConflict",
+            f"Cannot use built-in module {module_name} as a handler module",
+        )
     module = _import_user_module(module_name)
     func = getattr(module, function_name, None)
     if func is None:
-        raise FaultError("Runtime.HandlerNotFound",
-                         f"Handler '{function_name}' missing on module '{module_name}'")
+        raise FaultError(
+            "Runtime.HandlerNotFound",
+            f"Handler '{function_name}' missing on module '{module_name}'",
+        )
     return func
 
 
@@ -125,13 +136,15 @@ def _import_user_module(module_name: str) -> Any:
     try:
         return importlib.import_module(module_name)
     except ImportError as exc:
-        raise FaultError("Runtime.ImportModuleError",
-                         f"Unable to import module '{module_name}': {exc}") from None
+        raise FaultError(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
+        ) from None
     except SyntaxError as exc:
         text = (exc.text or "").strip()
         trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {text}\n']
-        raise FaultError("Runtime.UserCodeSyntaxError",
-                         f"Syntax error in module '{module_name}': {exc}", trace) from None
+        raise FaultError(
+            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", trace
+        ) from None
 
 
 def shadow_preloaded_modules() -> None:
@@ -164,7 +177,9 @@ class Runtime:
         root.setLevel(logging.WARNING)
         level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
         if level:
-            root.setLevel({"TRACE": "DEBUG", "FATAL": "CRITICAL", "WARN": "WARNING"}.get(level, level))
+            root.setLevel(
+                {"TRACE": "DEBUG", "FATAL": "CRITICAL", "WARN": "WARNING"}.get(level, level)
+            )
 
     def init(self) -> Any:
         try:
@@ -198,8 +213,11 @@ class Runtime:
         self.log_handler.request_id = request_id
         _set_trace_id(header.get("trace"))
         _attach_aws_channel(fds)
-        context = LambdaContext(request_id=request_id, deadline_ms=header["deadline_ms"],
-                                invoked_function_arn=header["arn"])
+        context = LambdaContext(
+            request_id=request_id,
+            deadline_ms=header["deadline_ms"],
+            invoked_function_arn=header["arn"],
+        )
         try:
             event = simplejson.loads(body) if body else {}
             result = func(event, context)
@@ -218,22 +236,28 @@ class Runtime:
             try:
                 payload = simplejson.dumps(result, ensure_ascii=False, use_decimal=True).encode()
             except Exception as exc:  # noqa: BLE001 - any serialisation failure is a MarshalError
-                self._reply_error("Runtime.MarshalError", f"Unable to marshal response: {exc}",
-                                  request_id, [], log=True)
+                self._reply_error(
+                    "Runtime.MarshalError",
+                    f"Unable to marshal response: {exc}",
+                    request_id,
+                    [],
+                    log=True,
+                )
                 return
         if len(payload) > MAX_RESULT:
-            channel.send(self.sock, {"type": "result", "ok": False, "too_large": True,
-                                     **_usage()})
+            channel.send(self.sock, {"type": "result", "ok": False, "too_large": True, **_usage()})
             return
         channel.send(self.sock, {"type": "result", "ok": True, **_usage()}, payload)
 
-    def _reply_error(self, error_type: str, message: str, request_id: str, trace: list[str],
-                     *, log: bool) -> None:
+    def _reply_error(
+        self, error_type: str, message: str, request_id: str, trace: list[str], *, log: bool
+    ) -> None:
         if log:
             _write_log(error_log_record(error_type, message, trace))
         doc = error_document(error_type, message, request_id, trace)
-        channel.send(self.sock, {"type": "result", "ok": False, "error_type": error_type,
-                                 **_usage()}, doc)
+        channel.send(
+            self.sock, {"type": "result", "ok": False, "error_type": error_type, **_usage()}, doc
+        )
 
 
 def _usage() -> dict[str, int]:

@@ -129,9 +129,12 @@ class CgroupManager:
         limit = str(memory_mb * MiB)
         if self.version == 1:
             mem, pids = cg.paths
+            memsw = f"{mem}/memory.memsw.limit_in_bytes"
+            if os.path.exists(memsw):  # memsw must stay >= the limit while both change
+                _write(memsw, "-1")
             _write(f"{mem}/memory.limit_in_bytes", limit)
-            if os.path.exists(f"{mem}/memory.memsw.limit_in_bytes"):
-                _write(f"{mem}/memory.memsw.limit_in_bytes", limit)  # no swap escape
+            if os.path.exists(memsw):
+                _write(memsw, limit)  # no escape into swap
             _write(f"{mem}/memory.swappiness", "0")
             _write(f"{pids}/pids.max", str(max_pids))
         else:
@@ -155,8 +158,11 @@ class CgroupManager:
 
 
 def _discover() -> tuple[int, list[str]]:
-    if os.path.exists(f"{V1_ROOT}/memory/memory.limit_in_bytes") or \
-            os.path.isdir(f"{V1_ROOT}/memory") and os.path.isdir(f"{V1_ROOT}/pids"):
+    if (
+        os.path.exists(f"{V1_ROOT}/memory/memory.limit_in_bytes")
+        or os.path.isdir(f"{V1_ROOT}/memory")
+        and os.path.isdir(f"{V1_ROOT}/pids")
+    ):
         parents = [f"{V1_ROOT}/{c}{_own_path(c)}".rstrip("/") for c in ("memory", "pids")]
         for parent in parents:
             if not os.access(parent, os.W_OK):

@@ -25,12 +25,14 @@ def encode(header: dict[str, Any], body: bytes = b"") -> bytes:
     return _PREFIX.pack(len(raw), len(body)) + raw + body
 
 
-def send(sock: socket.socket, header: dict[str, Any], body: bytes = b"",
-         fds: list[int] | None = None) -> None:
+def send(
+    sock: socket.socket, header: dict[str, Any], body: bytes = b"", fds: list[int] | None = None
+) -> None:
     data = encode(header, body)
     if fds:
-        sent = sock.sendmsg([data[:4096]], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                             array.array("i", fds))])
+        sent = sock.sendmsg(
+            [data[:4096]], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
+        )
         data = data[sent:]
     if data:
         sock.sendall(data)
@@ -41,8 +43,9 @@ def recv_blocking(sock: socket.socket, max_body: int) -> tuple[dict[str, Any], b
     fds: list[int] = []
     prefix = b""
     while len(prefix) < _PREFIX.size:
-        chunk, ancdata, _flags, _addr = sock.recvmsg(_PREFIX.size - len(prefix),
-                                                     socket.CMSG_SPACE(16 * 4))
+        chunk, ancdata, _flags, _addr = sock.recvmsg(
+            _PREFIX.size - len(prefix), socket.CMSG_SPACE(16 * 4)
+        )
         for level, kind, payload in ancdata:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 usable = len(payload) - len(payload) % 4
@@ -85,8 +88,8 @@ class FrameParser:
             end = _PREFIX.size + header_len + body_len
             if len(self.buffer) < end:
                 break
-            raw_header = bytes(self.buffer[_PREFIX.size:_PREFIX.size + header_len])
-            body = bytes(self.buffer[_PREFIX.size + header_len:end])
+            raw_header = bytes(self.buffer[_PREFIX.size : _PREFIX.size + header_len])
+            body = bytes(self.buffer[_PREFIX.size + header_len : end])
             del self.buffer[:end]
             frames.append((_parse_header(raw_header), body))
         return frames

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from lambdalab.runtime.config import MAX_CODE_BYTES, ConfigError, FunctionConfig
 from lambdalab.runtime.host import IsolationUnavailable
@@ -30,19 +30,30 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     """All of the command's arguments, in one place (other parts add theirs here)."""
     parser = argparse.ArgumentParser(
-        prog="invoke", description="Invoke a Lambda handler in LambdaLab's sandbox.")
+        prog="invoke", description="Invoke a Lambda handler in LambdaLab's sandbox."
+    )
     parser.add_argument("--code", required=True, help="a .py file or a directory")
     parser.add_argument("--handler", required=True, help="module.function, e.g. app.handler")
-    parser.add_argument("--event", action="append", default=[],
-                        help="JSON event file, '-' for stdin; repeat for a sequence")
+    parser.add_argument(
+        "--event",
+        action="append",
+        default=[],
+        help="JSON event file, '-' for stdin; repeat for a sequence",
+    )
     parser.add_argument("--memory", type=int, default=128, help="memory size in MB (128)")
     parser.add_argument("--timeout", type=int, default=3, help="timeout in seconds (3)")
-    parser.add_argument("--env", action="append", default=[], metavar="K=V",
-                        help="environment variable; repeatable")
-    parser.add_argument("--concurrency", type=int, default=1,
-                        help="send each event N times at once")
-    parser.add_argument("--reserved-concurrency", type=int, default=None,
-                        help="cap concurrent executions; the excess is throttled (429)")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="K=V", help="environment variable; repeatable"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="send each event N times at once"
+    )
+    parser.add_argument(
+        "--reserved-concurrency",
+        type=int,
+        default=None,
+        help="cap concurrent executions; the excess is throttled (429)",
+    )
     parser.add_argument("--runtime", default="python3.12", help="python3.12 or python3.13")
     parser.add_argument("--function-name", default="my-function")
     parser.add_argument("--cold", action="store_true", help="a fresh environment per event")
@@ -115,14 +126,20 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
 
 
 def build_config(args: argparse.Namespace) -> FunctionConfig:
-    return FunctionConfig(code=load_code(args.code), handler=args.handler,
-                          memory_size=args.memory, timeout=args.timeout,
-                          environment=parse_env(args.env), runtime=args.runtime,
-                          function_name=args.function_name)
+    return FunctionConfig(
+        code=load_code(args.code),
+        handler=args.handler,
+        memory_size=args.memory,
+        timeout=args.timeout,
+        environment=parse_env(args.env),
+        runtime=args.runtime,
+        function_name=args.function_name,
+    )
 
 
-def run(args: argparse.Namespace, config: FunctionConfig, events: list[bytes],
-        runtime: Runtime) -> list[Invocation]:
+def run(
+    args: argparse.Namespace, config: FunctionConfig, events: list[bytes], runtime: Runtime
+) -> list[Invocation]:
     """Every event in order in one environment; or fresh ones with --cold; N at once with
     --concurrency."""
     if args.concurrency < 1:
@@ -131,8 +148,13 @@ def run(args: argparse.Namespace, config: FunctionConfig, events: list[bytes],
         results: list[Invocation] = []
         for event in events:
             results += runtime.invoke_concurrent(
-                config, event, args.concurrency, owner="cli", cold=args.cold,
-                reserved_concurrency=args.reserved_concurrency)
+                config,
+                event,
+                args.concurrency,
+                owner="cli",
+                cold=args.cold,
+                reserved_concurrency=args.reserved_concurrency,
+            )
         return results
     if args.cold:
         return [runtime.invoke(config, event, owner="cli", cold=True) for event in events]

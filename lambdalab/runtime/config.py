@@ -6,21 +6,36 @@ import hashlib
 import json
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 MAX_CODE_BYTES = 3 * 1024 * 1024  # the console editor's limit
 MAX_ENV_BYTES = 4 * 1024
 RUNTIMES = ("python3.12", "python3.13")
 ARCHITECTURES = ("x86_64", "arm64")
-RESERVED_ENV_KEYS = frozenset({
-    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
-})
+RESERVED_ENV_KEYS = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
 _ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
 _FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -94,38 +109,57 @@ def _constraint(value: object, member: str, rule: str) -> ConfigError:
 
 def _validate_names(cfg: FunctionConfig) -> None:
     if not _FUNCTION_NAME.match(cfg.function_name):
-        raise _constraint(cfg.function_name, "functionName",
-                          "Member must satisfy regular expression pattern: "
-                          "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
-                          "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
+        raise _constraint(
+            cfg.function_name,
+            "functionName",
+            "Member must satisfy regular expression pattern: "
+            "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+            "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?",
+        )
     if cfg.runtime not in RUNTIMES:
-        raise _constraint(cfg.runtime, "runtime",
-                          f"Member must satisfy enum value set: [{', '.join(RUNTIMES)}]")
+        raise _constraint(
+            cfg.runtime, "runtime", f"Member must satisfy enum value set: [{', '.join(RUNTIMES)}]"
+        )
     if cfg.architecture not in ARCHITECTURES:
-        raise _constraint(f"[{cfg.architecture}]", "architectures",
-                          f"Member must satisfy enum value set: [{', '.join(ARCHITECTURES)}]")
-    if not isinstance(cfg.handler, str) or not cfg.handler or len(cfg.handler) > 128 \
-            or not re.match(r"^[^\s]+$", cfg.handler):
-        raise _constraint(cfg.handler, "handler",
-                          "Member must satisfy regular expression pattern: [^\\s]+")
+        raise _constraint(
+            f"[{cfg.architecture}]",
+            "architectures",
+            f"Member must satisfy enum value set: [{', '.join(ARCHITECTURES)}]",
+        )
+    if (
+        not isinstance(cfg.handler, str)
+        or not cfg.handler
+        or len(cfg.handler) > 128
+        or not re.match(r"^[^\s]+$", cfg.handler)
+    ):
+        raise _constraint(
+            cfg.handler, "handler", "Member must satisfy regular expression pattern: [^\\s]+"
+        )
     if not _REGION.match(cfg.region):
         raise ConfigError(f"Invalid region: {cfg.region}")
     if not _ACCOUNT.match(cfg.account_id):
         raise ConfigError(f"Invalid account id: {cfg.account_id} (12 digits expected)")
     if not _VERSION.match(cfg.version):
-        raise _constraint(cfg.version, "qualifier",
-                          "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)")
+        raise _constraint(
+            cfg.version,
+            "qualifier",
+            "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
+        )
 
 
 def _validate_numbers(cfg: FunctionConfig) -> None:
-    checks = (("memorySize", cfg.memory_size, 128, 10240),
-              ("timeout", cfg.timeout, 1, 900),
-              ("ephemeralStorage.size", cfg.ephemeral_storage, 512, 10240))
+    checks = (
+        ("memorySize", cfg.memory_size, 128, 10240),
+        ("timeout", cfg.timeout, 1, 900),
+        ("ephemeralStorage.size", cfg.ephemeral_storage, 512, 10240),
+    )
     for member, value, low, high in checks:
         if not isinstance(value, int) or isinstance(value, bool):
             raise _constraint(value, member, "Member must be an integer")
         if value < low:
-            raise _constraint(value, member, f"Member must have value greater than or equal to {low}")
+            raise _constraint(
+                value, member, f"Member must have value greater than or equal to {low}"
+            )
         if value > high:
             raise _constraint(value, member, f"Member must have value less than or equal to {high}")
 
@@ -136,7 +170,8 @@ def _validate_environment(env: Mapping[str, str]) -> None:
             raise ConfigError(
                 "1 validation error detected: Value at 'environment.variables' failed to satisfy "
                 "constraint: Map keys must satisfy constraint: [Member must satisfy regular "
-                "expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]")
+                "expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"
+            )
         if not isinstance(value, str):
             raise ConfigError(f"Environment variable {key} must be a string")
         if key in RESERVED_ENV_KEYS:
@@ -144,36 +179,52 @@ def _validate_environment(env: Mapping[str, str]) -> None:
                 "Lambda was unable to configure your environment variables because the "
                 f"environment variables you have provided contains reserved keys that are "
                 f"currently not supported for modification. Reserved keys used in this "
-                f"request: {key}", code="InvalidParameterValueException")
+                f"request: {key}",
+                code="InvalidParameterValueException",
+            )
     size = len(json.dumps(dict(env), separators=(",", ":")).encode()) if env else 0
     if size > MAX_ENV_BYTES:
         raise ConfigError(
             "Lambda was unable to configure your environment variables because the environment "
             "variables you have provided exceeded the 4KB limit. String measured: "
-            f"{size} bytes", code="InvalidParameterValueException")
+            f"{size} bytes",
+            code="InvalidParameterValueException",
+        )
 
 
 def _validate_code(code: Mapping[str, str]) -> None:
     if not code:
-        raise ConfigError("Function code is empty: at least one file is required",
-                          code="InvalidParameterValueException")
+        raise ConfigError(
+            "Function code is empty: at least one file is required",
+            code="InvalidParameterValueException",
+        )
     total = 0
     for path, source in code.items():
         _validate_code_path(path)
         if not isinstance(source, str):
-            raise ConfigError(f"Code file {path} must be text",
-                              code="InvalidParameterValueException")
+            raise ConfigError(
+                f"Code file {path} must be text", code="InvalidParameterValueException"
+            )
         total += len(source.encode())
     if total > MAX_CODE_BYTES:
         raise ConfigError(
             f"Unzipped size must be smaller than {MAX_CODE_BYTES} bytes (code editor limit)",
-            code="InvalidParameterValueException")
+            code="InvalidParameterValueException",
+        )
 
 
 def _validate_code_path(path: str) -> None:
     norm = posixpath.normpath(path) if isinstance(path, str) else ""
-    bad = (not norm or norm != path or norm.startswith(("/", "../")) or norm in (".", "..")
-           or "\x00" in norm or len(norm) > 255 or norm.count("/") > 16)
+    bad = (
+        not norm
+        or norm != path
+        or norm.startswith(("/", "../"))
+        or norm in (".", "..")
+        or "\x00" in norm
+        or len(norm) > 255
+        or norm.count("/") > 16
+    )
     if bad:
-        raise ConfigError(f"Invalid code file path: {path!r}",
-                          code="InvalidParameterValueException")
+        raise ConfigError(
+            f"Invalid code file path: {path!r}", code="InvalidParameterValueException"
+        )

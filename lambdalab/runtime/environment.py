@@ -40,13 +40,21 @@ class _Outcome:
 class Environment:
     """A reusable execution environment for one function config and one owner."""
 
-    def __init__(self, *, config: FunctionConfig, owner: str, handle_factory: Any,
-                 cgroup: EnvCgroup | None, uid_lease: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        *,
+        config: FunctionConfig,
+        owner: str,
+        handle_factory: Any,
+        cgroup: EnvCgroup | None,
+        uid_lease: tuple[int, int],
+    ) -> None:
         self.config, self.owner = config, owner
         self.created = time.time()
         self.last_used = time.monotonic()
         self.log_stream_name = formats.log_stream_name(
-            created=self.created, version=config.version, token=uuid.uuid4().hex)
+            created=self.created, version=config.version, token=uuid.uuid4().hex
+        )
         self.cgroup, self.uid_lease = cgroup, uid_lease
         self.initialised = False
         self.dead = False
@@ -54,27 +62,41 @@ class Environment:
 
     def _payload(self) -> dict[str, Any]:
         cfg = self.config
-        return {"code": dict(cfg.code), "handler": cfg.handler, "env": self._lambda_env(),
-                "hostname": f"169.254.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"}
+        return {
+            "code": dict(cfg.code),
+            "handler": cfg.handler,
+            "env": self._lambda_env(),
+            "hostname": f"169.254.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}",
+        }
 
     def _lambda_env(self) -> dict[str, str]:
         cfg = self.config
         env = {
-            "AWS_LAMBDA_FUNCTION_VERSION": cfg.version, "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
-            "AWS_DEFAULT_REGION": cfg.region, "AWS_REGION": cfg.region,
+            "AWS_LAMBDA_FUNCTION_VERSION": cfg.version,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
+            "AWS_DEFAULT_REGION": cfg.region,
+            "AWS_REGION": cfg.region,
             "AWS_LAMBDA_FUNCTION_NAME": cfg.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_size),
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group_name,
             "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream_name,
-            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "_HANDLER": cfg.handler,
-            "LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime",
-            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1:2000",
-            "_AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1", "_AWS_XRAY_DAEMON_PORT": "2000",
-            "LANG": "en_US.UTF-8", "TZ": ":UTC", "PYTHONPATH": "/var/runtime", "PWD": "/var/task",
-            "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", "SHLVL": "0",
+            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+            "_HANDLER": cfg.handler,
+            "LAMBDA_TASK_ROOT": "/var/task",
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1:2000",
+            "_AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1",
+            "_AWS_XRAY_DAEMON_PORT": "2000",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "PYTHONPATH": "/var/runtime",
+            "PWD": "/var/task",
+            "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            "SHLVL": "0",
             "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"
-                               "/var/task:/var/task/lib:/opt/lib",
+            "/var/task:/var/task/lib:/opt/lib",
         }
         env.update(_fake_credentials())
         env.update(cfg.environment)
@@ -104,8 +126,9 @@ class Environment:
         outcome = self._run_invoke(event, request_id, aws, logs)
         return self._finish(outcome, request_id, logs, init_ms=init_ms, cold=cold)
 
-    def _reinit_in_invoke(self, event: bytes, request_id: str, aws: Any, logs: list[str],
-                          init_ms: float) -> Invocation:
+    def _reinit_in_invoke(
+        self, event: bytes, request_id: str, aws: Any, logs: list[str], init_ms: float
+    ) -> Invocation:
         """Lambda retries a failed INIT inside the first invoke, under the function timeout."""
         logs.append(formats.start_line(request_id, self.config.version))
         started = time.monotonic()
@@ -113,12 +136,14 @@ class Environment:
         if retry.kind == "ok":
             outcome = self._run_invoke(event, request_id, aws, logs)
             outcome.elapsed_ms += retry.elapsed_ms
-            return self._finish(outcome, request_id, logs, init_ms=init_ms, cold=True,
-                                report_init=False)
+            return self._finish(
+                outcome, request_id, logs, init_ms=init_ms, cold=True, report_init=False
+            )
         logs.append(_init_report(retry, "invoke"))
         retry.elapsed_ms = (time.monotonic() - started) * 1000
-        return self._finish(retry, request_id, logs, init_ms=init_ms, cold=True,
-                            report_init=False, init_failed=True)
+        return self._finish(
+            retry, request_id, logs, init_ms=init_ms, cold=True, report_init=False, init_failed=True
+        )
 
     def _run_init(self, limit_s: float, logs: list[str]) -> _Outcome:
         collector = LogCollector(LOG_CAP_BYTES)
@@ -138,9 +163,13 @@ class Environment:
     def _run_invoke(self, event: bytes, request_id: str, aws: Any, logs: list[str]) -> _Outcome:
         cfg = self.config
         collector = LogCollector(LOG_CAP_BYTES)
-        header = {"type": "invoke", "id": request_id, "arn": cfg.function_arn,
-                  "deadline_ms": int(time.time() * 1000) + cfg.timeout * 1000,
-                  "trace": _trace_id()}
+        header = {
+            "type": "invoke",
+            "id": request_id,
+            "arn": cfg.function_arn,
+            "deadline_ms": int(time.time() * 1000) + cfg.timeout * 1000,
+            "trace": _trace_id(),
+        }
         aws_sock = aws.connect() if aws is not None else None
         started = time.monotonic()
         deadline = started + cfg.timeout
@@ -156,8 +185,11 @@ class Environment:
         outcome = _classify(result, elapsed, expect="result", error="result")
         logs.append(collector.take())
         if outcome.kind == "timeout":
-            logs.append(formats.timeout_log_line(when=time.time(), request_id=request_id,
-                                                 elapsed_s=elapsed / 1000))
+            logs.append(
+                formats.timeout_log_line(
+                    when=time.time(), request_id=request_id, elapsed_s=elapsed / 1000
+                )
+            )
         elif outcome.kind == "exited":
             logs.append(formats.exit_log_lines(request_id=request_id, status=outcome.status))
         if outcome.kind in ("timeout", "exited"):
@@ -172,9 +204,17 @@ class Environment:
 
     # ------------------------------------------------------------------ results
 
-    def _finish(self, outcome: _Outcome, request_id: str, logs: list[str], *,
-                init_ms: float | None, cold: bool, report_init: bool = True,
-                init_failed: bool = False) -> Invocation:
+    def _finish(
+        self,
+        outcome: _Outcome,
+        request_id: str,
+        logs: list[str],
+        *,
+        init_ms: float | None,
+        cold: bool,
+        report_init: bool = True,
+        init_failed: bool = False,
+    ) -> Invocation:
         cfg = self.config
         status, payload, error_type = self._result(outcome, request_id, init_failed)
         duration = outcome.elapsed_ms
@@ -184,26 +224,50 @@ class Environment:
         shown_init = init_ms if report_init else None
         billed = formats.billed_duration_ms(duration, shown_init)
         logs.append(formats.end_line(request_id))
-        logs.append(formats.report_line(
-            request_id=request_id, duration_ms=duration, billed_ms=billed,
-            memory_size=cfg.memory_size, max_memory_mb=memory, init_ms=shown_init,
-            status=status, error_type=report_error if status == "error" else None))
+        logs.append(
+            formats.report_line(
+                request_id=request_id,
+                duration_ms=duration,
+                billed_ms=billed,
+                memory_size=cfg.memory_size,
+                max_memory_mb=memory,
+                init_ms=shown_init,
+                status=status,
+                error_type=report_error if status == "error" else None,
+            )
+        )
         return Invocation(
-            request_id=request_id, status=status, payload_bytes=payload,
-            function_error="Unhandled" if status != "success" else None, logs="".join(logs),
-            duration_ms=duration, billed_duration_ms=billed, init_duration_ms=init_ms if cold else None,
-            max_memory_used_mb=memory, memory_size_mb=cfg.memory_size, cold_start=cold,
-            log_stream_name=self.log_stream_name, architecture=cfg.architecture,
-            error_type=error_type)
+            request_id=request_id,
+            status=status,
+            payload_bytes=payload,
+            function_error="Unhandled" if status != "success" else None,
+            logs="".join(logs),
+            duration_ms=duration,
+            billed_duration_ms=billed,
+            init_duration_ms=init_ms if cold else None,
+            max_memory_used_mb=memory,
+            memory_size_mb=cfg.memory_size,
+            cold_start=cold,
+            log_stream_name=self.log_stream_name,
+            architecture=cfg.architecture,
+            error_type=error_type,
+        )
 
-    def _result(self, outcome: _Outcome, request_id: str,
-                init_failed: bool) -> tuple[str, bytes, str | None]:
+    def _result(
+        self, outcome: _Outcome, request_id: str, init_failed: bool
+    ) -> tuple[str, bytes, str | None]:
         if outcome.kind == "timeout":
-            return "timeout", formats.timeout_document(request_id=request_id,
-                                                       timeout_s=self.config.timeout), None
+            return (
+                "timeout",
+                formats.timeout_document(request_id=request_id, timeout_s=self.config.timeout),
+                None,
+            )
         if outcome.kind == "exited":
-            return "error", formats.exit_error_document(request_id=request_id,
-                                                        status=outcome.status), "Runtime.ExitError"
+            return (
+                "error",
+                formats.exit_error_document(request_id=request_id, status=outcome.status),
+                "Runtime.ExitError",
+            )
         header = outcome.header or {}
         if header.get("too_large"):
             return "error", formats.response_too_large_document(), "Function.ResponseSizeTooLarge"
@@ -239,8 +303,11 @@ def _classify(event: Event, elapsed: float, *, expect: str, error: str) -> _Outc
         return _Outcome("exited", elapsed, status=event.status if event.kind == "exited" else -9)
     header = event.header or {}
     kind = header.get("type")
-    if kind == expect and (header.get("ok", True) if kind == "result" else True) \
-            and kind != "init_error":
+    if (
+        kind == expect
+        and (header.get("ok", True) if kind == "result" else True)
+        and kind != "init_error"
+    ):
         return _Outcome("ok", elapsed, header, event.body)
     if kind in (expect, error):
         return _Outcome("error", elapsed, header, event.body)
@@ -249,12 +316,17 @@ def _classify(event: Event, elapsed: float, *, expect: str, error: str) -> _Outc
 
 def _init_report(outcome: _Outcome, phase: str) -> str:
     if outcome.kind == "timeout":
-        return formats.init_report_line(init_ms=outcome.elapsed_ms, phase=phase,
-                                        status="timeout", error_type=None)
-    error_type = "Runtime.ExitError" if outcome.kind == "exited" else \
-        str((outcome.header or {}).get("error_type", "Runtime.Unknown"))[:256]
-    return formats.init_report_line(init_ms=outcome.elapsed_ms, phase=phase, status="error",
-                                    error_type=error_type)
+        return formats.init_report_line(
+            init_ms=outcome.elapsed_ms, phase=phase, status="timeout", error_type=None
+        )
+    error_type = (
+        "Runtime.ExitError"
+        if outcome.kind == "exited"
+        else str((outcome.header or {}).get("error_type", "Runtime.Unknown"))[:256]
+    )
+    return formats.init_report_line(
+        init_ms=outcome.elapsed_ms, phase=phase, status="error", error_type=error_type
+    )
 
 
 def _fake_credentials() -> dict[str, str]:

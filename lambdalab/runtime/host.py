@@ -31,7 +31,8 @@ class IsolationUnavailable(RuntimeError):
         super().__init__(
             f"Isolation unavailable: {reason}. LambdaLab refuses to run learner code without "
             "its sandbox; on macOS or without Linux namespaces use docker-compose "
-            "(see the README).")
+            "(see the README)."
+        )
         self.reason = reason
 
 
@@ -46,13 +47,20 @@ class Zygote:
 
     def _start(self) -> None:
         host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        code = (f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
-                f"from lambdalab.runtime.zygote import main; main({child.fileno()})")
+        code = (
+            f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
+            f"from lambdalab.runtime.zygote import main; main({child.fileno()})"
+        )
         # exec a fresh interpreter with an empty environment: nothing of the worker
         # (settings, credentials, open connections) is inherited.
-        self._proc = subprocess.Popen([sys.executable, "-I", "-B", "-c", code], env={},
-                                      pass_fds=[child.fileno()], stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.DEVNULL, cwd="/")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-c", code],
+            env={},
+            pass_fds=[child.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            cwd="/",
+        )
         child.close()
         host.settimeout(ZYGOTE_START_TIMEOUT_S)
         try:
@@ -71,9 +79,10 @@ class Zygote:
             if self._sock is None or (self._proc and self._proc.poll() is not None):
                 self._start()
             assert self._sock is not None
-            self._sock.sendmsg([json.dumps(spec).encode()],
-                               [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                 __import__("array").array("i", fds))])
+            self._sock.sendmsg(
+                [json.dumps(spec).encode()],
+                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, __import__("array").array("i", fds))],
+            )
             pid = int(json.loads(self._sock.recv(4096) or b'{"pid": -1}')["pid"])
         if pid <= 0:
             raise IsolationUnavailable("the zygote could not start an environment")
@@ -104,8 +113,11 @@ class SlotLeases:
     def acquire(self) -> tuple[int, int]:
         """Returns (uid, lock fd). Raises when every uid is leased."""
         for offset in range(self.count):
-            fd = os.open(f"{self.dir}/{self.base_uid + offset}.lock",
-                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = os.open(
+                f"{self.dir}/{self.base_uid + offset}.lock",
+                os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                0o600,
+            )
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -127,7 +139,7 @@ class LogCollector:
 
     def add(self, data: bytes) -> None:
         room = self.cap - len(self.kept)
-        self.kept += data[:max(room, 0)]
+        self.kept += data[: max(room, 0)]
         self.dropped += max(len(data) - max(room, 0), 0)
 
     def text(self) -> str:
@@ -135,8 +147,10 @@ class LogCollector:
         if self.dropped:
             if not out.endswith("\n"):
                 out += "\n"
-            out += (f"[LambdaLab] Log output truncated: {self.dropped} more bytes were not kept "
-                    f"(limit {self.cap // (1024 * 1024)} MB per invocation).\n")
+            out += (
+                f"[LambdaLab] Log output truncated: {self.dropped} more bytes were not kept "
+                f"(limit {self.cap // (1024 * 1024)} MB per invocation).\n"
+            )
         return out
 
     def take(self) -> str:
@@ -215,9 +229,16 @@ class SandboxHandle:
         log_r, log_w = os.pipe2(os.O_CLOEXEC)
         os.set_blocking(log_r, False)
         try:
-            self.bctl.sendmsg([b'{"cmd": "start"}'],
-                              [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                __import__("array").array("i", [ctl_sbx.fileno(), log_w]))])
+            self.bctl.sendmsg(
+                [b'{"cmd": "start"}'],
+                [
+                    (
+                        socket.SOL_SOCKET,
+                        socket.SCM_RIGHTS,
+                        __import__("array").array("i", [ctl_sbx.fileno(), log_w]),
+                    )
+                ],
+            )
         finally:
             ctl_sbx.close()
             os.close(log_w)

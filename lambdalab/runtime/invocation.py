@@ -46,8 +46,11 @@ class Invocation:
         """USD for this invocation (us-east-1, first pricing tier); 0 when throttled."""
         if self.status == "throttled":
             return 0.0
-        return formats.cost_usd(billed_ms=self.billed_duration_ms, memory_size=self.memory_size_mb,
-                                architecture=architecture)
+        return formats.cost_usd(
+            billed_ms=self.billed_duration_ms,
+            memory_size=self.memory_size_mb,
+            architecture=architecture,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the keys of `invoke --json`."""
@@ -59,7 +62,8 @@ class Invocation:
             "logs": self.logs,
             "duration_ms": round(self.duration_ms, 2),
             "billed_duration_ms": self.billed_duration_ms,
-            "init_duration_ms": None if self.init_duration_ms is None
+            "init_duration_ms": None
+            if self.init_duration_ms is None
             else round(self.init_duration_ms, 2),
             "max_memory_used_mb": self.max_memory_used_mb,
             "memory_size_mb": self.memory_size_mb,

@@ -51,7 +51,9 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
 
 
-def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+def mount(
+    source: str, target: str, fstype: str | None, flags: int, data: str | None = None
+) -> None:
     enc = [None if v is None else v.encode() for v in (source, target, fstype, data)]
     res = _libc.mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3])
     _check(res, f"mount {source} -> {target}")
@@ -72,9 +74,13 @@ def sethostname(name: str) -> None:
 
 
 def prctl(option: int, arg2: int | ctypes.c_void_p = 0, arg3: int = 0) -> None:
-    res = _libc.prctl(ctypes.c_int(option), arg2 if not isinstance(arg2, int) else
-                      ctypes.c_ulong(arg2), ctypes.c_ulong(arg3), ctypes.c_ulong(0),
-                      ctypes.c_ulong(0))
+    res = _libc.prctl(
+        ctypes.c_int(option),
+        arg2 if not isinstance(arg2, int) else ctypes.c_ulong(arg2),
+        ctypes.c_ulong(arg3),
+        ctypes.c_ulong(0),
+        ctypes.c_ulong(0),
+    )
     _check(res, f"prctl({option})")
 
 
@@ -83,8 +89,11 @@ class _CapHeader(ctypes.Structure):
 
 
 class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
 
 
 def drop_all_capabilities() -> None:

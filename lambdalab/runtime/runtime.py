@@ -13,8 +13,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Sequence
+from typing import Any
 
 from lambdalab.runtime import formats
 from lambdalab.runtime.cgroups import CgroupManager, CgroupUnavailable
@@ -42,12 +43,18 @@ class Runtime:
     rt = Runtime(); inv = rt.invoke(config, {"k": 1}, owner="learner-42"); rt.close()
     """
 
-    def __init__(self, *, max_environments: int = 8, idle_expiry_s: float = DEFAULT_IDLE_EXPIRY_S,
-                 uid_base: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_environments: int = 8,
+        idle_expiry_s: float = DEFAULT_IDLE_EXPIRY_S,
+        uid_base: int | None = None,
+    ) -> None:
         self.max_environments = max_environments
         self.idle_expiry_s = idle_expiry_s
-        self._uid_base = uid_base or int(os.environ.get("LAMBDALAB_SANDBOX_UID_BASE",
-                                                        DEFAULT_UID_BASE))
+        self._uid_base = uid_base or int(
+            os.environ.get("LAMBDALAB_SANDBOX_UID_BASE", DEFAULT_UID_BASE)
+        )
         self._lock = threading.Condition()
         self._idle: dict[tuple[str, str], list[Environment]] = {}
         self._live = 0
@@ -62,32 +69,57 @@ class Runtime:
 
     # ------------------------------------------------------------------ public API
 
-    def invoke(self, config: FunctionConfig, event: Any = None, *, owner: str = "anonymous",
-               cold: bool = False, aws: Any = None) -> Invocation:
+    def invoke(
+        self,
+        config: FunctionConfig,
+        event: Any = None,
+        *,
+        owner: str = "anonymous",
+        cold: bool = False,
+        aws: Any = None,
+    ) -> Invocation:
         """One invocation; reuses a warm environment of this owner unless `cold`."""
         return self.invoke_sequence(config, [event], owner=owner, cold=cold, aws=aws)[0]
 
-    def invoke_sequence(self, config: FunctionConfig, events: Sequence[Any], *,
-                        owner: str = "anonymous", cold: bool = False,
-                        aws: Any = None) -> list[Invocation]:
+    def invoke_sequence(
+        self,
+        config: FunctionConfig,
+        events: Sequence[Any],
+        *,
+        owner: str = "anonymous",
+        cold: bool = False,
+        aws: Any = None,
+    ) -> list[Invocation]:
         """Invoke each event in order in one environment (first cold unless a warm one exists)."""
         bodies = [encode_event(e) for e in events]
+        _check_aws(aws)
         env = self._checkout(config, owner, fresh=cold)
         try:
             return [env.invoke(event=b, request_id=str(uuid.uuid4()), aws=aws) for b in bodies]
         finally:
             self._checkin(env)
 
-    def invoke_concurrent(self, config: FunctionConfig, event: Any, n: int, *,
-                          owner: str = "anonymous", reserved_concurrency: int | None = None,
-                          aws: Any = None, cold: bool = False) -> list[Invocation]:
+    def invoke_concurrent(
+        self,
+        config: FunctionConfig,
+        event: Any,
+        n: int,
+        *,
+        owner: str = "anonymous",
+        reserved_concurrency: int | None = None,
+        aws: Any = None,
+        cold: bool = False,
+    ) -> list[Invocation]:
         """Send `event` n times at once: n environments, or 429 throttles past the reserved cap."""
         body = encode_event(event)
+        _check_aws(aws)
         admitted, throttled = self._admit(config, owner, n, reserved_concurrency)
         try:
             with ThreadPoolExecutor(max_workers=max(admitted, 1)) as pool:
-                futures = [pool.submit(self._invoke_one, config, body, owner, aws, cold)
-                           for _ in range(admitted)]
+                futures = [
+                    pool.submit(self._invoke_one, config, body, owner, aws, cold)
+                    for _ in range(admitted)
+                ]
                 results = [f.result() for f in futures]
         finally:
             self._release(config, owner, admitted)
@@ -97,8 +129,12 @@ class Runtime:
         """Destroy environments idle for longer than the expiry; returns how many."""
         now = time.monotonic()
         with self._lock:
-            expired = [e for envs in self._idle.values() for e in envs
-                       if now - e.last_used > self.idle_expiry_s]
+            expired = [
+                e
+                for envs in self._idle.values()
+                for e in envs
+                if now - e.last_used > self.idle_expiry_s
+            ]
             for env in expired:
                 self._idle[(env.owner, env.config.fingerprint())].remove(env)
         for env in expired:
@@ -133,16 +169,18 @@ class Runtime:
 
     # ------------------------------------------------------------------ concurrency
 
-    def _invoke_one(self, config: FunctionConfig, body: bytes, owner: str, aws: Any,
-                    cold: bool) -> Invocation:
+    def _invoke_one(
+        self, config: FunctionConfig, body: bytes, owner: str, aws: Any, cold: bool
+    ) -> Invocation:
         env = self._checkout(config, owner, fresh=cold)
         try:
             return env.invoke(event=body, request_id=str(uuid.uuid4()), aws=aws)
         finally:
             self._checkin(env)
 
-    def _admit(self, config: FunctionConfig, owner: str, n: int,
-               reserved: int | None) -> tuple[int, int]:
+    def _admit(
+        self, config: FunctionConfig, owner: str, n: int, reserved: int | None
+    ) -> tuple[int, int]:
         key = f"{owner}/{config.function_name}"
         with self._lock:
             running = self._busy.get(key, 0)
@@ -193,8 +231,12 @@ class Runtime:
         fingerprint = config.fingerprint()
         stale = []
         for (env_owner, fp), envs in list(self._idle.items()):
-            if env_owner == owner and fp != fingerprint and envs and \
-                    envs[0].config.function_name == config.function_name:
+            if (
+                env_owner == owner
+                and fp != fingerprint
+                and envs
+                and envs[0].config.function_name == config.function_name
+            ):
                 stale.extend(envs)
                 del self._idle[(env_owner, fp)]
         return stale
@@ -244,13 +286,20 @@ class Runtime:
         try:
             if self._cgroups is not None:
                 with self._lock:  # slot cgroups are shared state of this Runtime
-                    cgroup = self._cgroups.slot(name=f"uid-{uid}", memory_mb=config.memory_size,
-                                                max_pids=MAX_PROCESSES)
+                    cgroup = self._cgroups.slot(
+                        name=f"uid-{uid}", memory_mb=config.memory_size, max_pids=MAX_PROCESSES
+                    )
             spec = self._spec(config, uid, cgroup)
             zygote = self._zygote
-            return Environment(config=config, owner=owner, cgroup=cgroup, uid_lease=(uid, lock_fd),
-                               handle_factory=lambda payload: SandboxHandle(
-                                   zygote=zygote, spec=spec, payload=payload))
+            return Environment(
+                config=config,
+                owner=owner,
+                cgroup=cgroup,
+                uid_lease=(uid, lock_fd),
+                handle_factory=lambda payload: SandboxHandle(
+                    zygote=zygote, spec=spec, payload=payload
+                ),
+            )
         except BaseException:
             SlotLeases.release(lock_fd)
             raise
@@ -259,11 +308,16 @@ class Runtime:
         """The trusted, learner-free part of an environment's set-up (the zygote sees this)."""
         rootless = os.geteuid() != 0
         return {
-            "uid": 0 if rootless else uid, "userns": rootless, "root_dir": self._root_dir,
+            "uid": 0 if rootless else uid,
+            "userns": rootless,
+            "root_dir": self._root_dir,
             "slot": f"uid-{uid}",
             "cgroup_procs": cgroup.procs_files if cgroup is not None else [],
-            "tmp_size_mb": config.ephemeral_storage, "max_processes": MAX_PROCESSES,
-            "cpu_seconds": 910, "ro_binds": _system_binds(),
+            "tmp_size_mb": config.ephemeral_storage,
+            "max_processes": MAX_PROCESSES,
+            "cpu_seconds": 910,
+            "ro_binds": _system_binds(),
+            "packages": _runtime_packages(),
             "rlimit_memory_mb": config.memory_size if cgroup is None else 0,
         }
 
@@ -298,9 +352,25 @@ class Runtime:
         self._zygote = Zygote()
 
 
+def _check_aws(aws: Any) -> None:
+    if aws is None:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("lambdalab.mockaws.client") is None:
+        raise RuntimeError(
+            "aws= was given but lambdalab.mockaws.client is not installed, so "
+            "the sandbox cannot reach a mock AWS account"
+        )
+    if not callable(getattr(aws, "connect", None)):
+        raise TypeError("aws must have a connect() -> socket.socket method")
+
+
 def _userns_possible() -> bool:
-    for path, bad in (("/proc/sys/kernel/unprivileged_userns_clone", "0"),
-                      ("/proc/sys/user/max_user_namespaces", "0")):
+    for path, bad in (
+        ("/proc/sys/kernel/unprivileged_userns_clone", "0"),
+        ("/proc/sys/user/max_user_namespaces", "0"),
+    ):
         try:
             with open(path) as handle:
                 if handle.read().strip() == bad:
@@ -310,9 +380,39 @@ def _userns_possible() -> bool:
     return True
 
 
+RUNTIME_PACKAGES = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "dateutil",
+    "urllib3",
+    "six",
+    "simplejson",
+)
+
+
+def _runtime_packages() -> list[str]:
+    """What Lambda's Python runtime ships besides the stdlib (the SDK and its dependencies).
+
+    Only these are visible in /var/runtime: the worker's other packages (Django, moto, ...)
+    would not exist on Lambda, and each readable package widens the attack surface."""
+    import importlib.util
+
+    paths = []
+    for name in RUNTIME_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        paths.append(
+            os.path.dirname(spec.origin) if spec.submodule_search_locations else spec.origin
+        )
+    return paths
+
+
 def _system_binds() -> list[str]:
-    """Read-only paths the sandbox needs: the OS libraries and this Python with its packages."""
-    wanted = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", sys.base_prefix, sys.prefix]
+    """Read-only paths the sandbox needs: the OS libraries and this Python's stdlib."""
+    wanted = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", sys.base_prefix]
     binds: list[str] = []
     for path in sorted({os.path.normpath(p) for p in wanted if os.path.lexists(p)}):
         if any(path == b or path.startswith(b + "/") for b in binds if not os.path.islink(b)):
@@ -330,21 +430,35 @@ def encode_event(event: Any) -> bytes:
     else:
         body = json.dumps({} if event is None else event, ensure_ascii=False).encode()
     if len(body) > formats.MAX_REQUEST_BYTES:
-        raise RequestError("RequestEntityTooLargeException",
-                           f"{len(body)} byte payload is too large for the RequestResponse "
-                           f"invocation type ({formats.MAX_REQUEST_BYTES} bytes)", 413)
+        raise RequestError(
+            "RequestEntityTooLargeException",
+            f"{len(body)} byte payload is too large for the RequestResponse "
+            f"invocation type ({formats.MAX_REQUEST_BYTES} bytes)",
+            413,
+        )
     try:
         json.loads(body)
     except ValueError as exc:
-        raise RequestError("InvalidRequestContentException",
-                           f"Could not parse request body into json: {exc}", 400) from exc
+        raise RequestError(
+            "InvalidRequestContentException", f"Could not parse request body into json: {exc}", 400
+        ) from exc
     return body
 
 
 def throttled_invocation(config: FunctionConfig) -> Invocation:
     return Invocation(
-        request_id=str(uuid.uuid4()), status="throttled", payload_bytes=formats.throttle_document(),
-        function_error=None, logs="", duration_ms=0.0, billed_duration_ms=0,
-        init_duration_ms=None, max_memory_used_mb=0, memory_size_mb=config.memory_size,
-        cold_start=False, log_stream_name=None, architecture=config.architecture,
-        error_type="TooManyRequestsException")
+        request_id=str(uuid.uuid4()),
+        status="throttled",
+        payload_bytes=formats.throttle_document(),
+        function_error=None,
+        logs="",
+        duration_ms=0.0,
+        billed_duration_ms=0,
+        init_duration_ms=None,
+        max_memory_used_mb=0,
+        memory_size_mb=config.memory_size,
+        cold_start=False,
+        log_stream_name=None,
+        architecture=config.architecture,
+        error_type="TooManyRequestsException",
+    )

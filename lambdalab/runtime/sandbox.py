@@ -26,15 +26,28 @@ from typing import Any
 
 from lambdalab.runtime import bootstrap, linux, seccomp
 
-_NS_FLAGS = (linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWIPC | linux.CLONE_NEWUTS
-             | linux.CLONE_NEWCGROUP)
+_NS_FLAGS = (
+    linux.CLONE_NEWNS
+    | linux.CLONE_NEWNET
+    | linux.CLONE_NEWIPC
+    | linux.CLONE_NEWUTS
+    | linux.CLONE_NEWCGROUP
+)
 _MAX_PAYLOAD = 8 * 1024 * 1024
-_ST_TO_MS = {1: linux.MS_RDONLY, 2: linux.MS_NOSUID, 4: linux.MS_NODEV, 8: linux.MS_NOEXEC,
-             1024: 1024, 2048: 2048, 4096: 1 << 21}  # noatime, nodiratime, relatime
+_ST_TO_MS = {
+    1: linux.MS_RDONLY,
+    2: linux.MS_NOSUID,
+    4: linux.MS_NODEV,
+    8: linux.MS_NOEXEC,
+    1024: 1024,
+    2048: 2048,
+    4096: 1 << 21,
+}  # noatime, nodiratime, relatime
 _DEVICES = ("null", "zero", "random", "urandom")
 
 
 # ---------------------------------------------------------------- keeper (A)
+
 
 def keeper_main(spec: dict[str, Any], bctl_fd: int, payload_fd: int, status_fd: int) -> None:
     """Runs in the zygote's child. Never returns."""
@@ -85,6 +98,7 @@ def _enter_user_namespace(spec: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------- sandbox init (B)
 
+
 def sandbox_init(spec: dict[str, Any], bctl_fd: int, payload_fd: int) -> None:
     """PID 1 of the environment. Never returns."""
     bctl = socket.socket(fileno=bctl_fd)
@@ -96,8 +110,14 @@ def sandbox_init(spec: dict[str, Any], bctl_fd: int, payload_fd: int) -> None:
         _close_other_fds(keep={bctl_fd})
     except BaseException as exc:  # noqa: BLE001 - fail closed with the reason
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        _send(bctl, {"ev": "fatal", "error": f"{type(exc).__name__}: {exc} "
-                                             f"(sandbox set-up, {where.name}:{where.lineno})"})
+        _send(
+            bctl,
+            {
+                "ev": "fatal",
+                "error": f"{type(exc).__name__}: {exc} "
+                f"(sandbox set-up, {where.name}:{where.lineno})",
+            },
+        )
         os._exit(1)
     _send(bctl, {"ev": "ready"})
     _supervise(bctl, spec, payload)
@@ -125,19 +145,26 @@ def _isolate_filesystem(spec: dict[str, Any], payload: dict[str, Any]) -> None:
     linux.unshare(_NS_FLAGS)
     linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
     root = spec["root_dir"]
-    linux.mount("tmpfs", root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
-                "size=4m,nr_inodes=4096,mode=755")
+    linux.mount(
+        "tmpfs", root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=4m,nr_inodes=4096,mode=755"
+    )
     _bind_system(root, spec["ro_binds"])
+    _bind_packages(root, spec["packages"])
     _make_dev(root)
-    _mount_tmpfs(f"{root}/tmp", spec["tmp_size_mb"], "1777", inodes=65536)
+    _mount_tmpfs(f"{root}/tmp", spec["tmp_size_mb"], "1777", inodes=65536)  # noqa: S108 - the sandbox's own /tmp
     _mount_tmpfs(f"{root}/var/task", 16, "755", inodes=8192)
     _write_code(f"{root}/var/task", payload["code"])
     _remount_readonly(f"{root}/var/task", linux.MS_NOSUID | linux.MS_NODEV)
     _write_etc(root, spec["uid"])
     for path in ("opt", "var/runtime", "var/lang", "proc", ".old"):
         os.makedirs(f"{root}/{path}", mode=0o755, exist_ok=True)
-    linux.mount("proc", f"{root}/proc", "proc",
-                linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC, "hidepid=2")
+    linux.mount(
+        "proc",
+        f"{root}/proc",
+        "proc",
+        linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC,
+        "hidepid=2",
+    )
     os.chdir(root)
     linux.pivot_root(".", ".old")
     os.chdir("/")
@@ -159,6 +186,20 @@ def _bind_system(root: str, binds: list[str]) -> None:
         _remount_readonly(target, _locked_flags(path))
 
 
+def _bind_packages(root: str, packages: list[str]) -> None:
+    """Only the runtime's own packages, at their real paths (the preloaded SDK finds its data
+    files there); the rest of the worker's site-packages stays invisible."""
+    for path in packages:
+        target = root + path
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        if os.path.isdir(path):
+            os.makedirs(target, mode=0o755)
+        else:
+            open(target, "w").close()  # noqa: SIM115 - an empty mount point for a module file
+        linux.mount(path, target, None, linux.MS_BIND | linux.MS_REC)
+        _remount_readonly(target, _locked_flags(path))
+
+
 def _locked_flags(path: str) -> int:
     """Flags of the source mount that an unprivileged remount must keep."""
     flags = os.statvfs(path).f_flag
@@ -166,26 +207,35 @@ def _locked_flags(path: str) -> int:
 
 
 def _remount_readonly(target: str, flags: int) -> None:
-    linux.mount("none", target, None,
-                linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | flags)
+    linux.mount("none", target, None, linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | flags)
 
 
 def _mount_tmpfs(target: str, size_mb: int, mode: str, *, inodes: int) -> None:
     os.makedirs(target, mode=0o755, exist_ok=True)
-    linux.mount("tmpfs", target, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
-                f"size={size_mb}m,nr_inodes={inodes},mode={mode}")
+    linux.mount(
+        "tmpfs",
+        target,
+        "tmpfs",
+        linux.MS_NOSUID | linux.MS_NODEV,
+        f"size={size_mb}m,nr_inodes={inodes},mode={mode}",
+    )
 
 
 def _make_dev(root: str) -> None:
     dev = f"{root}/dev"
     os.makedirs(dev, mode=0o755)
-    linux.mount("tmpfs", dev, "tmpfs", linux.MS_NOSUID | linux.MS_NOEXEC,
-                "size=64k,nr_inodes=64,mode=755")
+    linux.mount(
+        "tmpfs", dev, "tmpfs", linux.MS_NOSUID | linux.MS_NOEXEC, "size=64k,nr_inodes=64,mode=755"
+    )
     for name in _DEVICES:
         open(f"{dev}/{name}", "w").close()  # noqa: SIM115 - an empty mount point
         linux.mount(f"/dev/{name}", f"{dev}/{name}", None, linux.MS_BIND)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
-                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, f"{dev}/{name}")
     _remount_readonly(dev, linux.MS_NOSUID | linux.MS_NOEXEC)
 
@@ -207,7 +257,7 @@ def _write_etc(root: str, uid: int) -> None:
     os.makedirs(etc, mode=0o755)
     files = {
         "passwd": f"root:x:0:0:root:/root:/sbin/nologin\n"
-                  f"sbx_user1051:x:{uid}:{uid}::/home/sbx_user1051:/sbin/nologin\n",
+        f"sbx_user1051:x:{uid}:{uid}::/home/sbx_user1051:/sbin/nologin\n",
         "group": f"root:x:0:\nsbx_user1051:x:{uid}:\n",
         "hosts": "127.0.0.1\tlocalhost\n",
     }
@@ -288,8 +338,13 @@ def _kill_everyone() -> None:
             return
 
 
-def _command(bctl: socket.socket, child: int, spec: dict[str, Any], payload: dict[str, Any],
-             wake: tuple[int, int]) -> int:
+def _command(
+    bctl: socket.socket,
+    child: int,
+    spec: dict[str, Any],
+    payload: dict[str, Any],
+    wake: tuple[int, int],
+) -> int:
     msg, ancdata, _flags, _addr = bctl.recvmsg(4096, socket.CMSG_SPACE(8 * 4))
     fds = _fds_from(ancdata)
     if not msg:
@@ -320,8 +375,15 @@ def _fds_from(ancdata: list[tuple[int, int, bytes]]) -> list[int]:
 
 # ---------------------------------------------------------------- runtime process (C)
 
-def runtime_main(spec: dict[str, Any], payload: dict[str, Any], *, ctl_fd: int, log_fd: int,
-                 close: tuple[int, ...]) -> None:
+
+def runtime_main(
+    spec: dict[str, Any],
+    payload: dict[str, Any],
+    *,
+    ctl_fd: int,
+    log_fd: int,
+    close: tuple[int, ...],
+) -> None:
     """Drop every privilege, then run the Lambda runtime. Never returns."""
     try:
         signal.set_wakeup_fd(-1)
@@ -334,7 +396,7 @@ def runtime_main(spec: dict[str, Any], payload: dict[str, Any], *, ctl_fd: int, 
         _drop_privileges(spec)
         _set_rlimits(spec)
         seccomp.install()
-        _set_environment(payload["env"])
+        _set_environment(payload["env"], spec["packages"])
     except BaseException as exc:  # noqa: BLE001 - never run learner code half-isolated
         os.write(2, f"LambdaLab sandbox: isolation failed: {exc}\n".encode())
         os._exit(120)
@@ -391,13 +453,20 @@ def _current_vm_bytes() -> int:
         return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _set_environment(env: dict[str, str]) -> None:
+def _set_environment(env: dict[str, str], spec_packages: list[str]) -> None:
     os.environ.clear()
     os.environ.update(env)
     time.tzset()
-    prefix_paths = [p for p in sys.path if p.startswith((sys.base_prefix, sys.prefix)) and p]
-    sys.path[:] = ["/var/task", "/opt/python/lib/python3.12/site-packages", "/opt/python",
-                   "/var/runtime", *prefix_paths]
+    stdlib = [p for p in sys.path if p.startswith(sys.base_prefix) and "site-packages" not in p]
+    packages = sorted({os.path.dirname(p) for p in spec_packages})
+    sys.path[:] = [
+        "/var/task",
+        "/opt/python/lib/python3.12/site-packages",
+        "/opt/python",
+        "/var/runtime",
+        *stdlib,
+        *packages,
+    ]
     sys.path_importer_cache.clear()
     import importlib
 

@@ -24,23 +24,30 @@ WARM_SERVICES = ("s3", "dynamodb", "sqs", "sns")
 def preload() -> None:
     """Import the SDK and warm its model cache so clients in handlers are cheap."""
     # Never read the host's ~/.aws files into memory that every sandbox inherits.
-    os.environ.update(AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-                      AWS_EC2_METADATA_DISABLED="true")
+    os.environ.update(
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
     import boto3
     import simplejson  # noqa: F401 - the runtime's serialiser
 
     from lambdalab.runtime import bootstrap, sandbox  # noqa: F401 - the code children run
 
-    boto3.setup_default_session()
-    for service in WARM_SERVICES:
-        boto3.client(service, region_name="us-east-1", aws_access_key_id="warm",
-                     aws_secret_access_key="warm")
-    try:
+    try:  # the mock-AWS hook must be registered before any botocore Session exists
         from lambdalab.mockaws import client
     except ImportError:
         pass
     else:
         client.preload()
+    boto3.setup_default_session()
+    for service in WARM_SERVICES:
+        boto3.client(
+            service,
+            region_name="us-east-1",
+            aws_access_key_id="warm",
+            aws_secret_access_key="warm",  # noqa: S106 - placeholders: no credential lookup
+        )
     os.environ.clear()
     gc.collect()
     gc.freeze()
@@ -84,8 +91,14 @@ def _fork_keeper(spec: dict, fds: list[int], close: list[socket.socket]) -> int:
     return pid
 
 
-def _via_forker(forkers: dict[str, socket.socket], slot: str, procs_files: list[str],
-                msg: bytes, fds: list[int], sock: socket.socket) -> int:
+def _via_forker(
+    forkers: dict[str, socket.socket],
+    slot: str,
+    procs_files: list[str],
+    msg: bytes,
+    fds: list[int],
+    sock: socket.socket,
+) -> int:
     for _attempt in range(2):
         forker = forkers.get(slot)
         if forker is None:
