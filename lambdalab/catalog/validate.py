@@ -6,6 +6,7 @@ Plain Python (no Django); `manage.py sync_lessons --validate` prints `validation
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,8 +82,13 @@ def catalog_validate(
     only: Iterable[str] | None = None,
     runtime: Any = None,
     account_factory: AccountFactory | None = None,
+    workers: int = 1,
 ) -> list[ValidationRow]:
-    """Validate every exercise (or only the named ones) in the real runtime."""
+    """Validate every exercise (or only the named ones) in the real runtime.
+
+    Exercises run on `workers` threads (the runtime is thread-safe; each exercise's variants
+    run in order on one thread); rows come back in curriculum order.
+    """
     wanted = set(only) if only else None
     exercises = [e for e in catalog.exercises if wanted is None or e.slug in wanted]
     if wanted and wanted - {e.slug for e in exercises}:
@@ -94,12 +100,18 @@ def catalog_validate(
         from lambdalab.runtime import Runtime
 
         runtime = Runtime()
+
+    def one(exercise: Exercise) -> list[ValidationRow]:
+        return validate_exercise(
+            exercise,
+            runtime=runtime,
+            owner=f"validator-{exercise.slug}",
+            account_factory=account_factory,
+        )
+
     try:
-        return [
-            row
-            for exercise in exercises
-            for row in validate_exercise(exercise, runtime=runtime, account_factory=account_factory)
-        ]
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            return [row for rows in pool.map(one, exercises) for row in rows]
     finally:
         if owned:
             runtime.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             help="validate only these exercise slugs (repeatable)",
         )
         parser.add_argument("--dry-run", action="store_true", help="report changes, write nothing")
+        parser.add_argument("--workers", type=int, default=1, help="validation threads (1)")
 
     def handle(
         self, *args, path: Path | None, validate: bool, only: list[str], dry_run: bool, **options
@@ -57,12 +59,17 @@ class Command(BaseCommand):
             f"{len(catalog.lessons)} lessons, {len(catalog.exercises)} exercises in {root}"
         )
         if validate:
-            self._validate(catalog, only)
+            self._validate(catalog, only, options.get("workers", 1))
         self._sync(catalog, dry_run)
 
-    def _validate(self, catalog, only: list[str]) -> None:
-        rows = catalog_validate(catalog=catalog, only=only or None)
+    def _validate(self, catalog, only: list[str], workers: int) -> None:
+        started = time.perf_counter()
+        try:
+            rows = catalog_validate(catalog=catalog, only=only or None, workers=workers)
+        except ValueError as error:  # an --only slug that does not exist
+            raise CommandError(str(error)) from None
         self.stdout.write(validation_table(rows))
+        self.stdout.write(f"validated in {time.perf_counter() - started:.1f} s")
         bad = [row for row in rows if not row.ok]
         if bad:
             raise CommandError(
