@@ -237,6 +237,25 @@ def test_every_real_lesson_parses():
             assert exercise.wrong, f"{exercise.slug} has a known-wrong solution"
 
 
+@pytest.mark.skipif(not LESSONS.is_dir(), reason="no lessons/ folder")
+def test_the_curriculum_meets_the_issue_bar():
+    """Issue 5: at least 8 lessons and 16 graded exercises; every lesson has a diagram, a quiz
+    and exercises; every exercise has example (visible) and hidden tests and a wrong solution."""
+    catalog = load_catalog(LESSONS)
+
+    assert len(catalog.lessons) >= 8
+    assert len(catalog.exercises) >= 16
+    for lesson in catalog.lessons:
+        assert any(p.endswith(".svg") for p in lesson.files), f"{lesson.slug} has a diagram"
+        assert lesson.quizzes and lesson.exercises, lesson.slug
+    kinds = {q.kind for lesson in catalog.lessons for q in lesson.quizzes}
+    assert kinds == {"single", "multiple"}
+    for exercise in catalog.exercises:
+        visibility = {t.visible for t in exercise.tests}
+        assert visibility == {True, False}, f"{exercise.slug} has visible and hidden tests"
+        assert exercise.wrong and exercise.hints, exercise.slug
+
+
 def test_a_test_gives_its_event_one_way_only():
     files = lesson_files()
     text = EXERCISE_YAML.replace(
