@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from lambdalab.cloud import errors, naming, policies
 from lambdalab.cloud.aws import Sandbox
@@ -37,7 +38,7 @@ def permissions_check(*, sandbox: Sandbox, principal: str) -> tuple[str, list[di
     """(method, checks): each check is {action, result: allowed|denied|unchecked, detail}."""
     try:
         return "simulation", _simulate(sandbox, principal)
-    except (ClientError, BotoCoreError):
+    except (ClientError, BotoCoreError, ResponseParserError):
         return "tried", _try_reads(sandbox)
 
 

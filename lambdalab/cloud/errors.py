@@ -125,7 +125,7 @@ def _explain_client_error(exc: ClientError, *, region: str, action: str) -> Clou
     error = exc.response.get("Error", {})
     code = error.get("Code", "")
     aws_message = error.get("Message", "")
-    operation = action or exc.operation_name
+    operation = exc.operation_name or action
     if code in THROTTLING:
         return CloudError(
             f"AWS is throttling {operation} in your account; LambdaLab retries with growing waits.",
