@@ -7,6 +7,7 @@ botocore stubber) that must never reach the worker's own AWS calls.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -58,11 +59,11 @@ class _Host:
                 cls._current = cls()
             return cls._current
 
-    def fork_account(self) -> socket.socket:
+    def fork_account(self, key: bytes) -> socket.socket:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             with self._guard:
-                socket.send_fds(self.sock, [b"S"], [theirs.fileno()])
+                socket.send_fds(self.sock, [b"S" + key], [theirs.fileno()])
         finally:
             theirs.close()
         return ours
@@ -89,6 +90,11 @@ def warm_host() -> dict[str, Any]:
     return dict(_Host.get().info)
 
 
+def _template_key(fixtures: dict, account_id: str, region: str) -> bytes:
+    blob = json.dumps([fixtures, account_id, region], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest().encode()
+
+
 class MockAccount:
     """One isolated AWS account for one run or workspace. Close it (or use `with`) when done."""
 
@@ -100,6 +106,7 @@ class MockAccount:
         self.region = region
         self.fixtures = fixtures
         self.seed_ms: float = info.get("seed_ms", 0.0)
+        self.from_template: bool = bool(info.get("cached"))
         self.closed = False
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
@@ -107,15 +114,19 @@ class MockAccount:
 
     @classmethod
     def start(cls, *, fixtures: dict | None = None, account_id: str = DEFAULT_ACCOUNT_ID,
-              region: str = DEFAULT_REGION, source_name: str = "fixtures") -> MockAccount:
-        """Fork a fresh account from the warm moto host and seed it with `fixtures`.
+              region: str = DEFAULT_REGION, source_name: str = "fixtures",
+              reuse_template: bool = True) -> MockAccount:
+        """Fork a fresh account from the warm moto host, seeded with `fixtures`.
 
+        With `reuse_template` (the default), runs with the same fixture, account and region
+        fork a process that already holds the seeded fixture (seeded once, kept ≤ 10 min).
         Raises FixtureError if the fixture is invalid or moto refuses part of it.
         """
         if not (account_id.isdigit() and len(account_id) == 12):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
         data = validate_fixtures(fixtures or {}, source_name=source_name)
-        ctl = _Host.get().fork_account()
+        key = _template_key(data, account_id, region) if reuse_template else b"0" * 64
+        ctl = _Host.get().fork_account(key)
         ctl.settimeout(60)
         try:
             send_frame(ctl, {"fixtures": data, "account_id": account_id, "region": region})

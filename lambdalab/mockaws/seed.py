@@ -86,19 +86,26 @@ def _seed_ec2(ec2: Any, fixture: dict) -> None:
 
 
 def _seed_instances(ec2: Any, instances: list[dict]) -> dict[str, str]:
-    ids: dict[str, str] = {}
-    stop, terminate = [], []
+    # One run_instances per (type, image): moto scans every instance type on each call,
+    # which made one call per instance the slowest part of seeding.
+    groups: dict[tuple[str, str], list[dict]] = {}
     for inst in instances:
-        tags = {**inst.get("tags", {}), "Name": inst["name"]}
-        reply = ec2.run_instances(
-            ImageId=inst.get("image_id", DEFAULT_IMAGE_ID), MinCount=1, MaxCount=1,
-            InstanceType=inst.get("type", "t3.micro"),
-            TagSpecifications=[{"ResourceType": "instance", "Tags": _tag_list(tags)}])
-        ids[inst["name"]] = iid = reply["Instances"][0]["InstanceId"]
-        state = inst.get("state", "running")
-        (stop if state == "stopped" else terminate if state == "terminated" else []).append(iid)
-        if "launch_time" in inst:
-            _backend_instance(iid).launch_time = _moto_time(inst["launch_time"])
+        key = (inst.get("type", "t3.micro"), inst.get("image_id", DEFAULT_IMAGE_ID))
+        groups.setdefault(key, []).append(inst)
+    ids: dict[str, str] = {}
+    backend = _ec2_backend() if instances else None
+    for (itype, image), members in groups.items():
+        reply = ec2.run_instances(ImageId=image, InstanceType=itype,
+                                  MinCount=len(members), MaxCount=len(members))
+        for inst, made in zip(members, reply["Instances"], strict=True):
+            ids[inst["name"]] = made["InstanceId"]
+            tags = {**inst.get("tags", {}), "Name": inst["name"]}
+            backend.create_tags([made["InstanceId"]], {str(k): str(v) for k, v in tags.items()})
+            if "launch_time" in inst:
+                backend.get_instance(made["InstanceId"]).launch_time = _moto_time(
+                    inst["launch_time"])
+    stop = [ids[i["name"]] for i in instances if i.get("state") == "stopped"]
+    terminate = [ids[i["name"]] for i in instances if i.get("state") == "terminated"]
     if stop:
         ec2.stop_instances(InstanceIds=stop)
     if terminate:
@@ -151,10 +158,6 @@ def _ec2_backend() -> Any:
     from moto.ec2.models import ec2_backends
 
     return ec2_backends[os.environ["MOTO_ACCOUNT_ID"]][os.environ["LAMBDALAB_MOCK_REGION"]]
-
-
-def _backend_instance(iid: str) -> Any:
-    return _ec2_backend().get_instance(iid)
 
 
 def _backend_volume(vid: str) -> Any:

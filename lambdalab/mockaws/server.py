@@ -34,6 +34,7 @@ ALLOWED_SERVICES = frozenset({
 _lock = threading.RLock()  # moto's backends are not thread-safe
 _clients: dict[tuple[str, str], Any] = {}
 _mock: Any = None
+_session: Any = None
 
 
 def start_moto() -> None:
@@ -46,14 +47,17 @@ def start_moto() -> None:
 
 def client(service: str, region: str) -> Any:
     """A cached in-process boto3 client onto this process's moto state."""
+    global _session
     key = (service, region)
     if key not in _clients:
         import boto3
 
+        # One session for every client: a session caches the loaded service models (~1 s
+        # for S3's), so a new region costs milliseconds instead of a reload.
+        _session = _session or boto3.session.Session()
         endpoint = (f"https://streams.dynamodb.{region}.amazonaws.com"
                     if service == "dynamodbstreams" else None)
-        _clients[key] = boto3.session.Session().client(service, region_name=region,
-                                                       endpoint_url=endpoint)
+        _clients[key] = _session.client(service, region_name=region, endpoint_url=endpoint)
     return _clients[key]
 
 
@@ -105,28 +109,89 @@ WARM_FIXTURE: dict[str, Any] = {
 # -------------------------------------------------------------------------- account process
 
 
-def account_main(ctl_fd: int) -> None:
-    """Serve one account until its control socket closes (the run is over)."""
+def _reseed_ids() -> None:
     from moto.moto_api._internal import mock_random
 
+    mock_random.seed(int.from_bytes(os.urandom(8), "big"))  # forks must not share new ids
+
+
+def seed_account(ctl: socket.socket) -> tuple[dict[str, Any], float] | None:
+    """Read the run's parameters from `ctl` and build its fixture in this process.
+
+    Returns (params, seed_ms), or None after telling the caller why moto refused the fixture.
+    """
     from lambdalab.mockaws import seed
 
-    ctl = socket.socket(fileno=ctl_fd)
     params, _ = recv_frame(ctl)
     region = params.get("region", "us-east-1")
     os.environ["MOTO_ACCOUNT_ID"] = params["account_id"]
     os.environ["LAMBDALAB_MOCK_REGION"] = region
-    mock_random.seed(int.from_bytes(os.urandom(8), "big"))  # forks must not share resource ids
+    _reseed_ids()
     started = time.perf_counter()
     try:
         with _lock:
             seed.fixture_seed(clients=client, fixtures=params.get("fixtures") or {}, region=region)
     except Exception as exc:  # moto refused part of the fixture: report it, don't hang
         send_frame(ctl, {"ok": False, "error": _describe(exc)})
-        return
-    send_frame(ctl, {"ok": True, "seed_ms": round((time.perf_counter() - started) * 1000, 2),
-                     "pid": os.getpid()})
+        return None
+    return params, round((time.perf_counter() - started) * 1000, 2)
+
+
+def account_main(ctl_fd: int) -> None:
+    """Seed a fresh account and serve it until its control socket closes (the run is over)."""
+    ctl = socket.socket(fileno=ctl_fd)
+    seeded = seed_account(ctl)
+    if seeded is not None:
+        serve_account(ctl, region=seeded[0].get("region", "us-east-1"),
+                      info={"seed_ms": seeded[1], "cached": False})
+
+
+def serve_account(ctl: socket.socket, *, region: str, info: dict[str, Any]) -> None:
+    """Report ready, then answer control requests and channels until `ctl` closes."""
+    send_frame(ctl, {"ok": True, "pid": os.getpid(), **info})
     _control_loop(ctl, region)
+
+
+def template_main(first_ctl_fd: int, requests: socket.socket) -> None:
+    """Seed once, then fork a ready account per control socket received on `requests`.
+
+    Runs of the same exercise share a fixture; forking the seeded process (~20 ms) replaces
+    seeding it again (~100–300 ms). Each fork reseeds moto's id generator, so resources the
+    learner creates get fresh ids while the fixture's own ids are the same in every run.
+    """
+    first = socket.socket(fileno=first_ctl_fd)
+    seeded = seed_account(first)
+    if seeded is None:
+        return
+    params, seed_ms = seeded
+    region = params.get("region", "us-east-1")
+    _fork_served(first, region, {"seed_ms": seed_ms, "cached": False}, requests)
+    while True:
+        try:
+            _msg, fds, _f, _a = socket.recv_fds(requests, 1, 1)
+        except OSError:
+            return
+        if not fds:
+            return  # the host dropped this template (expired or evicted)
+        ctl = socket.socket(fileno=fds[0])
+        try:
+            recv_frame(ctl)  # the caller always sends its parameters; the key matched them
+        except (ChannelClosed, OSError, ValueError):
+            ctl.close()
+            continue
+        _fork_served(ctl, region, {"seed_ms": seed_ms, "cached": True}, requests)
+
+
+def _fork_served(ctl: socket.socket, region: str, info: dict[str, Any],
+                 requests: socket.socket) -> None:
+    if os.fork() == 0:
+        try:
+            requests.close()  # so a dead template is seen as dead by the host
+            _reseed_ids()
+            serve_account(ctl, region=region, info=info)
+        finally:
+            os._exit(0)
+    ctl.close()
 
 
 def _describe(exc: Exception) -> str:

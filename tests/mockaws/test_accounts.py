@@ -38,7 +38,21 @@ def test_two_concurrent_runs_with_the_same_names_never_see_each_other():
     assert b["dynamodb"]["Payments"]["items"] == [{"id": "bob"}]
     assert set(a["ec2"]["instances"]) == {"web-1", "alice"}
     assert set(b["ec2"]["instances"]) == {"web-1", "bob"}
-    assert a["ec2"]["instances"]["web-1"]["id"] != b["ec2"]["instances"]["web-1"]["id"]
+    # Runs of one fixture fork the same seeded template: the fixture's ids are the same in
+    # both, while what each learner creates gets its own ids.
+    assert a["ec2"]["instances"]["web-1"]["id"] == b["ec2"]["instances"]["web-1"]["id"]
+    assert a["ec2"]["instances"]["alice"]["id"] != b["ec2"]["instances"]["bob"]["id"]
+
+
+def test_runs_forked_from_one_template_start_from_the_pristine_fixture():
+    with MockAccount.start(fixtures=SAME_NAMES) as first:
+        first.boto3_client("s3").delete_object(Bucket="uploads", Key="shared.txt")
+        first.boto3_client("ec2").terminate_instances(
+            InstanceIds=[first.state()["ec2"]["instances"]["web-1"]["id"]])
+        with MockAccount.start(fixtures=SAME_NAMES) as second:
+            assert second.from_template
+            assert second.read_object("uploads", "shared.txt") == b"seed"
+            assert second.state()["ec2"]["instances"]["web-1"]["state"] == "running"
 
 
 def test_a_closed_run_leaves_nothing_behind_for_the_next_one():
