@@ -2,6 +2,10 @@
 
     python manage.py invoke --code PATH --handler H [--event FILE]... [--memory MB]
         [--timeout S] [--env K=V]... [--concurrency N] [--cold] [--json]
+        [--fixtures FILE] [--state-out FILE]
+
+With --fixtures (or --state-out) the handler's boto3 calls reach a mock AWS account of its
+own, seeded from the fixture file; --state-out writes that account's final state as JSON.
 
 Exit status 0 when the invocations ran (whatever the function did), 2 on bad arguments or
 when isolation cannot be set up.
@@ -12,8 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from lambdalab.runtime.config import MAX_CODE_BYTES, ConfigError, FunctionConfig
 from lambdalab.runtime.host import IsolationUnavailable
@@ -58,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--function-name", default="my-function")
     parser.add_argument("--cold", action="store_true", help="a fresh environment per event")
     parser.add_argument("--json", action="store_true", help="print a JSON array of records")
+    parser.add_argument("--fixtures", metavar="FILE",
+                        help="seed this run's mock AWS account from a fixture YAML file")
+    parser.add_argument("--state-out", metavar="FILE",
+                        help="write the mock AWS account's final state as JSON to FILE")
     return parser
 
 
@@ -138,7 +148,11 @@ def build_config(args: argparse.Namespace) -> FunctionConfig:
 
 
 def run(
-    args: argparse.Namespace, config: FunctionConfig, events: list[bytes], runtime: Runtime
+    args: argparse.Namespace,
+    config: FunctionConfig,
+    events: list[bytes],
+    runtime: Runtime,
+    aws: Any = None,
 ) -> list[Invocation]:
     """Every event in order in one environment; or fresh ones with --cold; N at once with
     --concurrency."""
@@ -154,11 +168,37 @@ def run(
                 owner="cli",
                 cold=args.cold,
                 reserved_concurrency=args.reserved_concurrency,
+                aws=aws,
             )
         return results
     if args.cold:
-        return [runtime.invoke(config, event, owner="cli", cold=True) for event in events]
-    return runtime.invoke_sequence(config, events, owner="cli")
+        return [runtime.invoke(config, event, owner="cli", cold=True, aws=aws) for event in events]
+    return runtime.invoke_sequence(config, events, owner="cli", aws=aws)
+
+
+@contextmanager
+def mock_account(args: argparse.Namespace) -> Iterator[Any]:
+    """The run's mock AWS account when --fixtures or --state-out asks for one, else None."""
+    if not (args.fixtures or args.state_out):
+        yield None
+        return
+    from lambdalab.mockaws import FixtureError, MockAccount, load_fixtures
+    from lambdalab.mockaws.account import shutdown_host
+
+    try:
+        fixtures = load_fixtures(Path(args.fixtures)) if args.fixtures else {}
+        account = MockAccount.start(fixtures=fixtures, source_name=args.fixtures or "fixtures")
+    except FixtureError as exc:
+        shutdown_host()
+        raise UsageError(f"--fixtures {exc}") from exc
+    try:
+        yield account
+        if args.state_out:
+            state = json.dumps(account.state(), indent=2, ensure_ascii=False)
+            Path(args.state_out).write_text(state + "\n", encoding="utf-8")
+    finally:
+        account.close()
+        shutdown_host()
 
 
 def render(invocations: list[Invocation], *, as_json: bool) -> str:
@@ -178,8 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         config = build_config(args)
         events = load_events(args.event)
-        with Runtime(max_environments=max(8, args.concurrency)) as runtime:
-            invocations = run(args, config, events, runtime)
+        with mock_account(args) as aws, Runtime(
+            max_environments=max(8, args.concurrency)
+        ) as runtime:
+            invocations = run(args, config, events, runtime, aws)
     except UsageError as exc:
         if str(exc):
             print(f"invoke: error: {exc}", file=sys.stderr)
