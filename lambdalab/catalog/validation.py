@@ -68,6 +68,12 @@ def _dotted(path: tuple[Any, ...]) -> str:
 
 
 def _describe(error: ValidationError) -> str:
+    if (
+        error.validator == "type"
+        and error.validator_value == "string"
+        and isinstance(error.instance, dict)
+    ):
+        return "expected text, but YAML read a mapping: put text that contains ': ' in quotes"
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown field(s)")
     if error.validator == "required":
