@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 WARMUP, ROUNDS, STARTS = 10, 50, 10
 
 # The same calls in both columns. `setup` runs once; each `call` is timed ROUNDS times.
-CALLS_SETUP = '''
+CALLS_SETUP = """
 import boto3, time, json, statistics
 s3 = boto3.client("s3"); ec2 = boto3.client("ec2"); ddb = boto3.client("dynamodb")
 sts = boto3.client("sts")
@@ -45,7 +45,7 @@ for name, call in CALLS.items():
         t = time.perf_counter(); call(); times.append((time.perf_counter() - t) * 1000)
     out[name] = [statistics.median(times), sorted(times)[int(len(times) * 0.9)]]
 print("RESULT " + json.dumps(out))
-'''
+"""
 
 BENCH_FIXTURE = {
     "s3": {"buckets": [{"name": "bench", "objects": [{"key": "k", "body": "x"}]}]},
@@ -53,16 +53,16 @@ BENCH_FIXTURE = {
     "dynamodb": {"tables": [{"name": "bench", "partition_key": {"name": "id", "type": "S"}}]},
 }
 
-SANDBOX = '''
+SANDBOX = """
 import sys
 sys.path.insert(0, {root!r})
 from lambdalab.mockaws import client
 client.preload()
 client.use_channel({fd})
 WARMUP, ROUNDS = {warmup}, {rounds}
-'''
+"""
 
-IN_PROCESS = '''
+IN_PROCESS = """
 import os, sys, time
 os.environ.update(MOTO_EC2_LOAD_DEFAULT_AMIS="false", AWS_ACCESS_KEY_ID="x",
                   AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")
@@ -81,7 +81,7 @@ from lambdalab.mockaws import seed
 os.environ["MOTO_ACCOUNT_ID"] = "123456789012"; os.environ["LAMBDALAB_MOCK_REGION"] = "us-east-1"
 seed.fixture_seed(clients=lambda s, r: boto3.client(s, region_name=r),
                   fixtures={fixture}, region="us-east-1")
-'''
+"""
 
 
 def _result(proc: subprocess.CompletedProcess) -> dict:
@@ -95,20 +95,33 @@ def channel_calls(account) -> dict:
     sock = account.connect()
     script = SANDBOX.format(root=str(ROOT), fd=sock.fileno(), warmup=WARMUP, rounds=ROUNDS)
     env = {"PATH": "/usr/bin:/bin"} | account.sandbox_env()
-    proc = subprocess.run(["unshare", "-n", sys.executable, "-I", "-c", script + CALLS_SETUP],
-                          pass_fds=(sock.fileno(),), env=env, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        ["unshare", "-n", sys.executable, "-I", "-c", script + CALLS_SETUP],
+        pass_fds=(sock.fileno(),),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     sock.close()
     return _result(proc)
 
 
 def in_process_calls() -> tuple[dict, list[float]]:
-    script = IN_PROCESS.format(root=str(ROOT), warmup=WARMUP, rounds=ROUNDS,
-                               fixture=repr(BENCH_FIXTURE))
-    script += CALLS_SETUP.replace('print("RESULT " + json.dumps(out))',
-                                  'out["__per_use"] = PER_USE\nprint("RESULT " + json.dumps(out))')
-    proc = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True,
-                          timeout=600, env={"PATH": "/usr/bin:/bin"})
+    script = IN_PROCESS.format(
+        root=str(ROOT), warmup=WARMUP, rounds=ROUNDS, fixture=repr(BENCH_FIXTURE)
+    )
+    script += CALLS_SETUP.replace(
+        'print("RESULT " + json.dumps(out))',
+        'out["__per_use"] = PER_USE\nprint("RESULT " + json.dumps(out))',
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     out = _result(proc)
     return out, out.pop("__per_use")
 
@@ -132,8 +145,10 @@ def account_starts() -> dict[str, list[float]]:
 
 
 def _row(cells: list[str], widths: list[int]) -> str:
-    return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
-                     enumerate(zip(cells, widths, strict=True)))
+    return "  ".join(
+        c.ljust(w) if i == 0 else c.rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -142,30 +157,59 @@ def main(argv: list[str]) -> int:
 
     started = time.perf_counter()
     info = warm_host()
-    print(f"moto host ready in {(time.perf_counter() - started) * 1000:.0f} ms "
-          f"(warm-up {info['warm_ms']:.0f} ms; empty netns: {info['netns']})")
+    print(
+        f"moto host ready in {(time.perf_counter() - started) * 1000:.0f} ms "
+        f"(warm-up {info['warm_ms']:.0f} ms; empty netns: {info['netns']})"
+    )
     try:
         with MockAccount.start(fixtures=BENCH_FIXTURE) as acct:
             channel = channel_calls(acct)
         in_proc, per_use = in_process_calls()
         widths = [28, 18, 18, 18]
-        print(f"\nPer call, ms (median / p90 of {ROUNDS} after {WARMUP} warm-up; target ≤ 5 median)")
+        print(
+            f"\nPer call, ms (median / p90 of {ROUNDS} after {WARMUP} warm-up; target ≤ 5 median)"
+        )
         print(_row(["call", "sandbox→channel", "in-process moto", "overhead"], widths))
         for name, (med, p90) in channel.items():
             base = in_proc[name]
-            print(_row([name, f"{med:.2f} / {p90:.2f}", f"{base[0]:.2f} / {base[1]:.2f}",
-                        f"{med - base[0]:+.2f}"], widths))
-        print(f"\nmoto `with mock_aws(): boto3.client('s3').list_buckets()` per use: "
-              f"median {statistics.median(per_use):.0f} ms (what a channel call replaces)")
+            print(
+                _row(
+                    [
+                        name,
+                        f"{med:.2f} / {p90:.2f}",
+                        f"{base[0]:.2f} / {base[1]:.2f}",
+                        f"{med - base[0]:+.2f}",
+                    ],
+                    widths,
+                )
+            )
+        print(
+            f"\nmoto `with mock_aws(): boto3.client('s3').list_buckets()` per use: "
+            f"median {statistics.median(per_use):.0f} ms (what a channel call replaces)"
+        )
         starts = account_starts()
-        print(f"\nTypical fixture (3 buckets, 20 objects, 10 instances, 1 table × 50 items), "
-              f"{STARTS} accounts; target seed ≤ 100 ms")
+        print(
+            f"\nTypical fixture (3 buckets, 20 objects, 10 instances, 1 table × 50 items), "
+            f"{STARTS} accounts; target seed ≤ 100 ms"
+        )
         print(_row(["step", "median ms", "min ms", "max ms"], widths))
-        for label, key in (("seed (in the account)", "seed"),
-                           ("MockAccount.start (fork+seed)", "start"), ("state()", "state")):
+        for label, key in (
+            ("seed (in the account)", "seed"),
+            ("MockAccount.start (fork+seed)", "start"),
+            ("state()", "state"),
+        ):
             vals = starts[key]
-            print(_row([label, f"{statistics.median(vals):.1f}", f"{min(vals):.1f}",
-                        f"{max(vals):.1f}"], widths))
+            print(
+                _row(
+                    [
+                        label,
+                        f"{statistics.median(vals):.1f}",
+                        f"{min(vals):.1f}",
+                        f"{max(vals):.1f}",
+                    ],
+                    widths,
+                )
+            )
     finally:
         shutdown_host()
     return 0

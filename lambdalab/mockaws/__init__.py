@@ -5,7 +5,8 @@ Public API::
     from lambdalab.mockaws import MockAccount, load_fixtures, FixtureError
 
     fixtures = load_fixtures("lessons/stop-idle/fixtures.yaml")   # or YAML text / a dict
-    with MockAccount.start(fixtures=fixtures, account_id="123456789012", region="us-east-1") as acct:
+    with MockAccount.start(fixtures=fixtures, account_id="123456789012", region="us-east-1") \
+            as acct:
         sock = acct.connect()          # hand to the sandbox: client.use_channel(sock.fileno())
         env = acct.sandbox_env()       # ASIA… credentials, region, retry mode for the sandbox
         ...                            # run the learner's handler

@@ -38,11 +38,16 @@ class _Host:
 
     def __init__(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        code = (f"import sys; sys.path.insert(0, {str(_ROOT)!r}); "
-                f"from lambdalab.mockaws.host import main; main({theirs.fileno()})")
+        code = (
+            f"import sys; sys.path.insert(0, {str(_ROOT)!r}); "
+            f"from lambdalab.mockaws.host import main; main({theirs.fileno()})"
+        )
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", code], pass_fds=(theirs.fileno(),),
-            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, stdin=subprocess.DEVNULL)
+            [sys.executable, "-I", "-c", code],
+            pass_fds=(theirs.fileno(),),
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            stdin=subprocess.DEVNULL,
+        )
         theirs.close()
         self.sock, self.pid = ours, os.getpid()
         self.sock.settimeout(120)
@@ -98,8 +103,15 @@ def _template_key(fixtures: dict, account_id: str, region: str) -> bytes:
 class MockAccount:
     """One isolated AWS account for one run or workspace. Close it (or use `with`) when done."""
 
-    def __init__(self, ctl: socket.socket, *, account_id: str, region: str,
-                 fixtures: dict, info: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        ctl: socket.socket,
+        *,
+        account_id: str,
+        region: str,
+        fixtures: dict,
+        info: dict[str, Any],
+    ) -> None:
         self._ctl = ctl
         self._lock = threading.Lock()
         self.account_id = account_id
@@ -113,9 +125,15 @@ class MockAccount:
         self._clients_lock = threading.Lock()
 
     @classmethod
-    def start(cls, *, fixtures: dict | None = None, account_id: str = DEFAULT_ACCOUNT_ID,
-              region: str = DEFAULT_REGION, source_name: str = "fixtures",
-              reuse_template: bool = True) -> MockAccount:
+    def start(
+        cls,
+        *,
+        fixtures: dict | None = None,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region: str = DEFAULT_REGION,
+        source_name: str = "fixtures",
+        reuse_template: bool = True,
+    ) -> MockAccount:
         """Fork a fresh account from the warm moto host, seeded with `fixtures`.
 
         With `reuse_template` (the default), runs with the same fixture, account and region
@@ -188,8 +206,11 @@ class MockAccount:
                     import boto3
 
                     self._session = boto3.session.Session(
-                        aws_access_key_id="ASIAMOCKTRUSTEDSIDE0", aws_secret_access_key="mock",
-                        aws_session_token="mock", region_name=self.region)
+                        aws_access_key_id="ASIAMOCKTRUSTEDSIDE0",
+                        aws_secret_access_key="mock",  # noqa: S106 - moto ignores signatures
+                        aws_session_token="mock",  # noqa: S106
+                        region_name=self.region,
+                    )
                 client = self._session.client(service, region_name=key[1])
                 self._clients[key] = attach_to_client(client, self.connect())
             return self._clients[key]
@@ -200,9 +221,11 @@ class MockAccount:
             "AWS_ACCESS_KEY_ID": "ASIA" + secrets.token_hex(8).upper(),
             "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
             "AWS_SESSION_TOKEN": secrets.token_urlsafe(120),
-            "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
             # Retries sleep inside the learner's time limit; standard mode keeps them short.
-            "AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "3",
+            "AWS_RETRY_MODE": "standard",
+            "AWS_MAX_ATTEMPTS": "3",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
 

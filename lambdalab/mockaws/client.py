@@ -86,7 +86,7 @@ def recv_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
 
 
 class _RawBody(io.BytesIO):
-    """What botocore expects as `AWSResponse.raw`: `.read(amt)` for StreamingBody and `.stream()`."""
+    """What botocore expects as `AWSResponse.raw`: `.read(amt)` and `.stream()`."""
 
     def stream(self, **_kwargs: Any) -> Iterator[bytes]:
         while chunk := self.read(64 * 1024):
@@ -136,7 +136,9 @@ class Channel:
 
         if os.getpid() != self.pid:
             # A forked child would interleave frames with its parent on the shared socket.
-            raise _blocked(request.url, "this process was forked; the mock channel belongs to its parent")
+            raise _blocked(
+                request.url, "this process was forked; the mock channel belongs to its parent"
+            )
         header = {
             "method": request.method,
             "url": request.url,
@@ -146,7 +148,9 @@ class Channel:
             reply, body = self.roundtrip(header, _body_bytes(request.body))
         except (OSError, ValueError) as exc:
             raise ConnectionClosedError(endpoint_url=request.url) from exc
-        return AWSResponse(request.url, int(reply["status"]), dict(reply["headers"]), _RawBody(body))
+        return AWSResponse(
+            request.url, int(reply["status"]), dict(reply["headers"]), _RawBody(body)
+        )
 
     def close(self) -> None:
         self.sock.close()

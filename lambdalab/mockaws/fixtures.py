@@ -27,75 +27,182 @@ _TIME = {"type": ["string", "object"]}  # YAML may already have parsed it into a
 
 
 def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"type": "object", "properties": props, "required": list(required),
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": props,
+        "required": list(required),
+        "additionalProperties": False,
+    }
 
 
 def _list(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": item}
 
 
-_S3_OBJECT = _obj({"key": {"type": "string", "minLength": 1, "maxLength": 1024},
-                   "body": {"type": "string"}, "json": {}, "base64": {"type": "string"},
-                   "content_type": {"type": "string"}, "metadata": _TAGS, "tags": _TAGS},
-                  ("key",))
-_NOTIFICATION = _obj({"function": _NAME, "events": _list({"type": "string"}),
-                      "prefix": {"type": "string"}, "suffix": {"type": "string"}}, ("function",))
-_BUCKET = _obj({"name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"},
-                "region": {"type": "string"}, "versioning": {"type": "boolean"},
-                "notifications": _list(_NOTIFICATION), "tags": _TAGS,
-                "objects": _list(_S3_OBJECT)}, ("name",))
-_INSTANCE = _obj({"name": _NAME, "type": {"type": "string"},
-                  "state": {"enum": ["running", "stopped", "terminated"]},
-                  "tags": _TAGS, "launch_time": _TIME, "image_id": {"type": "string"}},
-                 ("name",))
-_VOLUME = _obj({"name": _NAME, "size": {"type": "integer", "minimum": 1, "maximum": 16384},
-                "volume_type": {"type": "string"}, "attached_to": _NAME, "tags": _TAGS,
-                "create_time": _TIME}, ("name",))
-_SNAPSHOT = _obj({"name": _NAME, "volume": _NAME, "description": {"type": "string"},
-                  "start_time": _TIME, "tags": _TAGS}, ("name", "volume"))
+_S3_OBJECT = _obj(
+    {
+        "key": {"type": "string", "minLength": 1, "maxLength": 1024},
+        "body": {"type": "string"},
+        "json": {},
+        "base64": {"type": "string"},
+        "content_type": {"type": "string"},
+        "metadata": _TAGS,
+        "tags": _TAGS,
+    },
+    ("key",),
+)
+_NOTIFICATION = _obj(
+    {
+        "function": _NAME,
+        "events": _list({"type": "string"}),
+        "prefix": {"type": "string"},
+        "suffix": {"type": "string"},
+    },
+    ("function",),
+)
+_BUCKET = _obj(
+    {
+        "name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"},
+        "region": {"type": "string"},
+        "versioning": {"type": "boolean"},
+        "notifications": _list(_NOTIFICATION),
+        "tags": _TAGS,
+        "objects": _list(_S3_OBJECT),
+    },
+    ("name",),
+)
+_INSTANCE = _obj(
+    {
+        "name": _NAME,
+        "type": {"type": "string"},
+        "state": {"enum": ["running", "stopped", "terminated"]},
+        "tags": _TAGS,
+        "launch_time": _TIME,
+        "image_id": {"type": "string"},
+    },
+    ("name",),
+)
+_VOLUME = _obj(
+    {
+        "name": _NAME,
+        "size": {"type": "integer", "minimum": 1, "maximum": 16384},
+        "volume_type": {"type": "string"},
+        "attached_to": _NAME,
+        "tags": _TAGS,
+        "create_time": _TIME,
+    },
+    ("name",),
+)
+_SNAPSHOT = _obj(
+    {
+        "name": _NAME,
+        "volume": _NAME,
+        "description": {"type": "string"},
+        "start_time": _TIME,
+        "tags": _TAGS,
+    },
+    ("name", "volume"),
+)
 _KEY = _obj({"name": _NAME, "type": {"enum": ["S", "N", "B"]}}, ("name", "type"))
-_TABLE = _obj({"name": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{3,255}$"},
-               "partition_key": _KEY, "sort_key": _KEY,
-               "stream": {"enum": ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]},
-               "items": _list({"type": "object"})}, ("name", "partition_key"))
-_MESSAGE = {"anyOf": [{"type": "string"}, _obj({"json": {}}, ("json",)),
-                      _obj({"body": {"type": "string"}}, ("body",))]}
-_QUEUE = _obj({"name": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,75}(\.fifo)?$"},
-               "fifo": {"type": "boolean"}, "visibility_timeout": {"type": "integer"},
-               "messages": _list(_MESSAGE)}, ("name",))
-_TOPIC = _obj({"name": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,256}(\.fifo)?$"},
-               "subscriptions": _list(_obj({"queue": _NAME}, ("queue",)))}, ("name",))
-_METRIC = _obj({"namespace": _NAME, "name": _NAME, "dimensions": _TAGS,
-                "values": _list({"type": "number"}), "unit": {"type": "string"}},
-               ("namespace", "name"))
-_ALARM = _obj({"name": _NAME, "namespace": _NAME, "metric": _NAME, "dimensions": _TAGS,
-               "threshold": {"type": "number"},
-               "comparison": {"enum": ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold",
-                                       "LessThanThreshold", "LessThanOrEqualToThreshold"]},
-               "statistic": {"enum": ["SampleCount", "Average", "Sum", "Minimum", "Maximum"]},
-               "period": {"type": "integer", "minimum": 10},
-               "evaluation_periods": {"type": "integer", "minimum": 1},
-               "description": {"type": "string"},
-               "state": {"enum": ["OK", "ALARM", "INSUFFICIENT_DATA"]}},
-              ("name", "namespace", "metric", "threshold", "comparison"))
-_RULE = _obj({"name": _NAME, "schedule": {"type": "string", "pattern": r"^(cron|rate)\(.+\)$"},
-              "event_pattern": {"type": "object"}, "description": {"type": "string"},
-              "state": {"enum": ["ENABLED", "DISABLED"]}}, ("name",))
-_ROLE = _obj({"name": _NAME, "policies": _list({"type": "string"}),
-              "description": {"type": "string"}}, ("name",))
+_TABLE = _obj(
+    {
+        "name": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{3,255}$"},
+        "partition_key": _KEY,
+        "sort_key": _KEY,
+        "stream": {"enum": ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]},
+        "items": _list({"type": "object"}),
+    },
+    ("name", "partition_key"),
+)
+_MESSAGE = {
+    "anyOf": [
+        {"type": "string"},
+        _obj({"json": {}}, ("json",)),
+        _obj({"body": {"type": "string"}}, ("body",)),
+    ]
+}
+_QUEUE = _obj(
+    {
+        "name": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,75}(\.fifo)?$"},
+        "fifo": {"type": "boolean"},
+        "visibility_timeout": {"type": "integer"},
+        "messages": _list(_MESSAGE),
+    },
+    ("name",),
+)
+_TOPIC = _obj(
+    {
+        "name": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,256}(\.fifo)?$"},
+        "subscriptions": _list(_obj({"queue": _NAME}, ("queue",))),
+    },
+    ("name",),
+)
+_METRIC = _obj(
+    {
+        "namespace": _NAME,
+        "name": _NAME,
+        "dimensions": _TAGS,
+        "values": _list({"type": "number"}),
+        "unit": {"type": "string"},
+    },
+    ("namespace", "name"),
+)
+_ALARM = _obj(
+    {
+        "name": _NAME,
+        "namespace": _NAME,
+        "metric": _NAME,
+        "dimensions": _TAGS,
+        "threshold": {"type": "number"},
+        "comparison": {
+            "enum": [
+                "GreaterThanOrEqualToThreshold",
+                "GreaterThanThreshold",
+                "LessThanThreshold",
+                "LessThanOrEqualToThreshold",
+            ]
+        },
+        "statistic": {"enum": ["SampleCount", "Average", "Sum", "Minimum", "Maximum"]},
+        "period": {"type": "integer", "minimum": 10},
+        "evaluation_periods": {"type": "integer", "minimum": 1},
+        "description": {"type": "string"},
+        "state": {"enum": ["OK", "ALARM", "INSUFFICIENT_DATA"]},
+    },
+    ("name", "namespace", "metric", "threshold", "comparison"),
+)
+_RULE = _obj(
+    {
+        "name": _NAME,
+        "schedule": {"type": "string", "pattern": r"^(cron|rate)\(.+\)$"},
+        "event_pattern": {"type": "object"},
+        "description": {"type": "string"},
+        "state": {"enum": ["ENABLED", "DISABLED"]},
+    },
+    ("name",),
+)
+_ROLE = _obj(
+    {"name": _NAME, "policies": _list({"type": "string"}), "description": {"type": "string"}},
+    ("name",),
+)
 
-SCHEMA: dict[str, Any] = _obj({
-    "s3": _obj({"buckets": _list(_BUCKET)}),
-    "ec2": _obj({"instances": _list(_INSTANCE), "volumes": _list(_VOLUME),
-                 "snapshots": _list(_SNAPSHOT)}),
-    "dynamodb": _obj({"tables": _list(_TABLE)}),
-    "sqs": _obj({"queues": _list(_QUEUE)}),
-    "sns": _obj({"topics": _list(_TOPIC)}),
-    "cloudwatch": _obj({"metrics": _list(_METRIC), "alarms": _list(_ALARM)}),
-    "events": _obj({"rules": _list(_RULE)}),
-    "iam": _obj({"roles": _list(_ROLE)}),
-})
+SCHEMA: dict[str, Any] = _obj(
+    {
+        "s3": _obj({"buckets": _list(_BUCKET)}),
+        "ec2": _obj(
+            {
+                "instances": _list(_INSTANCE),
+                "volumes": _list(_VOLUME),
+                "snapshots": _list(_SNAPSHOT),
+            }
+        ),
+        "dynamodb": _obj({"tables": _list(_TABLE)}),
+        "sqs": _obj({"queues": _list(_QUEUE)}),
+        "sns": _obj({"topics": _list(_TOPIC)}),
+        "cloudwatch": _obj({"metrics": _list(_METRIC), "alarms": _list(_ALARM)}),
+        "events": _obj({"rules": _list(_RULE)}),
+        "iam": _obj({"roles": _list(_ROLE)}),
+    }
+)
 _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
@@ -115,8 +222,11 @@ def load_fixtures(source: str | Path | dict[str, Any] | None, *, source_name: st
     name = source_name or "fixtures"
     if source is None:
         return {}
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
-                                    and source.endswith((".yaml", ".yml", ".json"))):
+    if isinstance(source, Path) or (
+        isinstance(source, str)
+        and "\n" not in source
+        and source.endswith((".yaml", ".yml", ".json"))
+    ):
         path = Path(source)
         name = source_name or str(path)
         try:
@@ -174,7 +284,10 @@ def _semantic_errors(data: dict):
     for i, topic in enumerate(data.get("sns", {}).get("topics", [])):
         for j, sub in enumerate(topic.get("subscriptions", [])):
             if sub["queue"] not in queues:
-                yield f"sns.topics[{i}].subscriptions[{j}].queue", f"no queue named {sub['queue']!r}"
+                yield (
+                    f"sns.topics[{i}].subscriptions[{j}].queue",
+                    f"no queue named {sub['queue']!r}",
+                )
     for i, rule in enumerate(data.get("events", {}).get("rules", [])):
         if ("schedule" in rule) == ("event_pattern" in rule):
             yield f"events.rules[{i}]", "give exactly one of schedule or event_pattern"
@@ -206,10 +319,15 @@ def _ec2_errors(ec2: dict):
             yield f"ec2.volumes[{i}].attached_to", f"no instance named {vol['attached_to']!r}"
     for i, snap in enumerate(ec2.get("snapshots", [])):
         if snap["volume"] != "deleted" and snap["volume"] not in volumes:
-            yield (f"ec2.snapshots[{i}].volume",
-                   f"no volume named {snap['volume']!r} (use 'deleted' for a removed volume)")
-    for kind, field in (("instances", "launch_time"), ("volumes", "create_time"),
-                        ("snapshots", "start_time")):
+            yield (
+                f"ec2.snapshots[{i}].volume",
+                f"no volume named {snap['volume']!r} (use 'deleted' for a removed volume)",
+            )
+    for kind, field in (
+        ("instances", "launch_time"),
+        ("volumes", "create_time"),
+        ("snapshots", "start_time"),
+    ):
         for i, item in enumerate(ec2.get(kind, [])):
             if field in item and not _ISO.match(str(item[field])):
                 yield f"ec2.{kind}[{i}].{field}", "use an ISO 8601 time like 2026-11-01T08:00:00Z"

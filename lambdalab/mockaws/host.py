@@ -70,8 +70,14 @@ def main(ctl_fd: int) -> None:
     gc.freeze()  # keep the warm heap shared copy-on-write with every child
     from lambdalab.mockaws.client import send_frame
 
-    send_frame(ctl, {"ready": True, "netns": isolated,
-                     "warm_ms": round((time.perf_counter() - started) * 1000, 1)})
+    send_frame(
+        ctl,
+        {
+            "ready": True,
+            "netns": isolated,
+            "warm_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     _Router(ctl, server).serve()
     sys.exit(0)

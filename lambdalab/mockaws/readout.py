@@ -58,8 +58,11 @@ def _s3(s3: Any) -> dict[str, Any]:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
             for obj in page.get("Contents", []):
                 head = s3.head_object(Bucket=name, Key=obj["Key"])
-                objects[obj["Key"]] = {"size": obj["Size"], "etag": obj["ETag"],
-                                       "content_type": head.get("ContentType", "")}
+                objects[obj["Key"]] = {
+                    "size": obj["Size"],
+                    "etag": obj["ETag"],
+                    "content_type": head.get("ContentType", ""),
+                }
         out[name] = objects
     return out
 
@@ -72,25 +75,37 @@ def _ec2(ec2: Any) -> dict[str, Any]:
                 tags = _tags(inst.get("Tags"))
                 key = tags.get("Name") or inst["InstanceId"]
                 names[inst["InstanceId"]] = key
-                instances[key] = {"id": inst["InstanceId"], "state": inst["State"]["Name"],
-                                  "type": inst["InstanceType"], "tags": tags,
-                                  "launch_time": inst["LaunchTime"].isoformat()}
+                instances[key] = {
+                    "id": inst["InstanceId"],
+                    "state": inst["State"]["Name"],
+                    "type": inst["InstanceType"],
+                    "tags": tags,
+                    "launch_time": inst["LaunchTime"].isoformat(),
+                }
     volumes, vol_names = {}, {}
     for vol in ec2.describe_volumes()["Volumes"]:
         tags = _tags(vol.get("Tags"))
         key = tags.get("Name") or vol["VolumeId"]
         vol_names[vol["VolumeId"]] = key
         attached = [names.get(a["InstanceId"], a["InstanceId"]) for a in vol.get("Attachments", [])]
-        volumes[key] = {"id": vol["VolumeId"], "size": vol["Size"], "state": vol["State"],
-                        "attached_to": attached[0] if attached else None,
-                        "tags": _without_name(tags)}
+        volumes[key] = {
+            "id": vol["VolumeId"],
+            "size": vol["Size"],
+            "state": vol["State"],
+            "attached_to": attached[0] if attached else None,
+            "tags": _without_name(tags),
+        }
     snapshots = {}
     for snap in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]:
         tags = _tags(snap.get("Tags"))
         snapshots[tags.get("Name") or snap["SnapshotId"]] = {
-            "id": snap["SnapshotId"], "volume": vol_names.get(snap["VolumeId"], "deleted"),
-            "volume_id": snap["VolumeId"], "description": snap.get("Description", ""),
-            "start_time": snap["StartTime"].isoformat(), "tags": _without_name(tags)}
+            "id": snap["SnapshotId"],
+            "volume": vol_names.get(snap["VolumeId"], "deleted"),
+            "volume_id": snap["VolumeId"],
+            "description": snap.get("Description", ""),
+            "start_time": snap["StartTime"].isoformat(),
+            "tags": _without_name(tags),
+        }
     return {"instances": instances, "volumes": volumes, "snapshots": snapshots}
 
 
@@ -104,9 +119,13 @@ def _dynamodb(ddb: Any) -> dict[str, Any]:
     for name in ddb.list_tables()["TableNames"]:
         items = []
         for page in ddb.get_paginator("scan").paginate(TableName=name):
-            items += [{k: plain(_DESERIALIZER.deserialize(v)) for k, v in item.items()}
-                      for item in page["Items"]]
-        keys = [k["AttributeName"] for k in ddb.describe_table(TableName=name)["Table"]["KeySchema"]]
+            items += [
+                {k: plain(_DESERIALIZER.deserialize(v)) for k, v in item.items()}
+                for item in page["Items"]
+            ]
+        keys = [
+            k["AttributeName"] for k in ddb.describe_table(TableName=name)["Table"]["KeySchema"]
+        ]
         items.sort(key=lambda item: [str(item.get(k)) for k in keys])
         out[name] = {"items": items}
     return out
@@ -118,7 +137,8 @@ def _sqs(sqs: Any) -> dict[str, Any]:
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         out[url.rsplit("/", 1)[-1]] = {
             "messages": int(attrs.get("ApproximateNumberOfMessages", 0)),
-            "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0))}
+            "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        }
     return out
 
 
@@ -132,8 +152,10 @@ def _sns(sns: Any) -> dict[str, Any]:
 
 
 def _cloudwatch(cw: Any) -> dict[str, Any]:
-    alarms = {a["AlarmName"]: {"state": a["StateValue"], "threshold": a.get("Threshold")}
-              for a in cw.describe_alarms().get("MetricAlarms", [])}
+    alarms = {
+        a["AlarmName"]: {"state": a["StateValue"], "threshold": a.get("Threshold")}
+        for a in cw.describe_alarms().get("MetricAlarms", [])
+    }
     return {"alarms": alarms}
 
 

@@ -51,8 +51,14 @@ def _year_ok(year_field: str, year: int) -> bool:
     return False
 
 
-def fire_times(expression: str, *, after: datetime, until: datetime,
-               anchor: datetime | None = None, limit: int = 1000) -> list[datetime]:
+def fire_times(
+    expression: str,
+    *,
+    after: datetime,
+    until: datetime,
+    anchor: datetime | None = None,
+    limit: int = 1000,
+) -> list[datetime]:
     """Times in (after, until] at which the rule fires; `anchor` starts a rate() schedule."""
     after, until = _utc(after), _utc(until)
     if match := _RATE.match(expression.strip()):

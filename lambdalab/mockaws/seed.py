@@ -61,11 +61,13 @@ def _seed_s3(clients: Any, s3_fixture: dict, region: str) -> None:
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": where}
         s3.create_bucket(**kwargs)
         if bucket.get("versioning"):
-            s3.put_bucket_versioning(Bucket=bucket["name"],
-                                     VersioningConfiguration={"Status": "Enabled"})
+            s3.put_bucket_versioning(
+                Bucket=bucket["name"], VersioningConfiguration={"Status": "Enabled"}
+            )
         if bucket.get("tags"):
-            s3.put_bucket_tagging(Bucket=bucket["name"],
-                                  Tagging={"TagSet": _tag_list(bucket["tags"])})
+            s3.put_bucket_tagging(
+                Bucket=bucket["name"], Tagging={"TagSet": _tag_list(bucket["tags"])}
+            )
         for obj in bucket.get("objects", []):
             body, default_type = object_body(obj)
             extra: dict[str, Any] = {"ContentType": obj.get("content_type", default_type)}
@@ -95,15 +97,17 @@ def _seed_instances(ec2: Any, instances: list[dict]) -> dict[str, str]:
     ids: dict[str, str] = {}
     backend = _ec2_backend() if instances else None
     for (itype, image), members in groups.items():
-        reply = ec2.run_instances(ImageId=image, InstanceType=itype,
-                                  MinCount=len(members), MaxCount=len(members))
+        reply = ec2.run_instances(
+            ImageId=image, InstanceType=itype, MinCount=len(members), MaxCount=len(members)
+        )
         for inst, made in zip(members, reply["Instances"], strict=True):
             ids[inst["name"]] = made["InstanceId"]
             tags = {**inst.get("tags", {}), "Name": inst["name"]}
             backend.create_tags([made["InstanceId"]], {str(k): str(v) for k, v in tags.items()})
             if "launch_time" in inst:
                 backend.get_instance(made["InstanceId"]).launch_time = _moto_time(
-                    inst["launch_time"])
+                    inst["launch_time"]
+                )
     stop = [ids[i["name"]] for i in instances if i.get("state") == "stopped"]
     terminate = [ids[i["name"]] for i in instances if i.get("state") == "terminated"]
     if stop:
@@ -118,16 +122,25 @@ def _seed_volumes(ec2: Any, volumes: list[dict], instance_ids: dict[str, str]) -
     zone = ec2.meta.region_name + "a"
     for vol in volumes:
         reply = ec2.create_volume(
-            AvailabilityZone=zone, Size=vol.get("size", 8),
+            AvailabilityZone=zone,
+            Size=vol.get("size", 8),
             VolumeType=vol.get("volume_type", "gp3"),
-            TagSpecifications=[{"ResourceType": "volume",
-                                "Tags": _tag_list({**vol.get("tags", {}), "Name": vol["name"]})}])
+            TagSpecifications=[
+                {
+                    "ResourceType": "volume",
+                    "Tags": _tag_list({**vol.get("tags", {}), "Name": vol["name"]}),
+                }
+            ],
+        )
         ids[vol["name"]] = vid = reply["VolumeId"]
         if "create_time" in vol:
             _backend_volume(vid).create_time = _moto_time(vol["create_time"])
         if "attached_to" in vol:
-            ec2.attach_volume(VolumeId=vid, InstanceId=instance_ids[vol["attached_to"]],
-                              Device=f"/dev/sd{chr(ord('f') + len(ids) % 10)}")
+            ec2.attach_volume(
+                VolumeId=vid,
+                InstanceId=instance_ids[vol["attached_to"]],
+                Device=f"/dev/sd{chr(ord('f') + len(ids) % 10)}",
+            )
     return ids
 
 
@@ -135,12 +148,21 @@ def _seed_snapshots(ec2: Any, snapshots: list[dict], volume_ids: dict[str, str])
     zone = ec2.meta.region_name + "a"
     for snap in snapshots:
         doomed = snap["volume"] == "deleted"
-        vid = (ec2.create_volume(AvailabilityZone=zone, Size=8)["VolumeId"] if doomed
-               else volume_ids[snap["volume"]])
+        vid = (
+            ec2.create_volume(AvailabilityZone=zone, Size=8)["VolumeId"]
+            if doomed
+            else volume_ids[snap["volume"]]
+        )
         reply = ec2.create_snapshot(
-            VolumeId=vid, Description=snap.get("description", ""),
-            TagSpecifications=[{"ResourceType": "snapshot",
-                                "Tags": _tag_list({**snap.get("tags", {}), "Name": snap["name"]})}])
+            VolumeId=vid,
+            Description=snap.get("description", ""),
+            TagSpecifications=[
+                {
+                    "ResourceType": "snapshot",
+                    "Tags": _tag_list({**snap.get("tags", {}), "Name": snap["name"]}),
+                }
+            ],
+        )
         if "start_time" in snap:
             _backend_snapshot(reply["SnapshotId"]).start_time = _moto_time(snap["start_time"])
         if doomed:
@@ -186,20 +208,32 @@ def _seed_dynamodb(ddb: Any, fixture: dict) -> None:
     for table in fixture.get("tables", []):
         keys = [table["partition_key"]] + ([table["sort_key"]] if "sort_key" in table else [])
         kwargs: dict[str, Any] = {
-            "TableName": table["name"], "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{"AttributeName": k["name"], "AttributeType": k["type"]}
-                                     for k in keys],
-            "KeySchema": [{"AttributeName": k["name"], "KeyType": kt}
-                          for k, kt in zip(keys, ("HASH", "RANGE"), strict=False)]}
+            "TableName": table["name"],
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [
+                {"AttributeName": k["name"], "AttributeType": k["type"]} for k in keys
+            ],
+            "KeySchema": [
+                {"AttributeName": k["name"], "KeyType": kt}
+                for k, kt in zip(keys, ("HASH", "RANGE"), strict=False)
+            ],
+        }
         if table.get("stream"):
-            kwargs["StreamSpecification"] = {"StreamEnabled": True,
-                                             "StreamViewType": table["stream"]}
+            kwargs["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": table["stream"],
+            }
         ddb.create_table(**kwargs)
-        items = [{"PutRequest": {"Item": {k: _SERIALIZER.serialize(to_dynamo(v))
-                                          for k, v in item.items()}}}
-                 for item in table.get("items", [])]
+        items = [
+            {
+                "PutRequest": {
+                    "Item": {k: _SERIALIZER.serialize(to_dynamo(v)) for k, v in item.items()}
+                }
+            }
+            for item in table.get("items", [])
+        ]
         for start in range(0, len(items), 25):
-            ddb.batch_write_item(RequestItems={table["name"]: items[start:start + 25]})
+            ddb.batch_write_item(RequestItems={table["name"]: items[start : start + 25]})
 
 
 # ---------------------------------------------------------------------------- SQS, SNS, ...
@@ -220,11 +254,13 @@ def _seed_sqs(sqs: Any, fixture: dict) -> dict[str, str]:
             attrs |= {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
         url = sqs.create_queue(QueueName=queue["name"], Attributes=attrs)["QueueUrl"]
         arns[queue["name"]] = url
-        entries = [{"Id": str(i), "MessageBody": _message_body(m)}
-                   | ({"MessageGroupId": "default"} if fifo else {})
-                   for i, m in enumerate(queue.get("messages", []))]
+        entries = [
+            {"Id": str(i), "MessageBody": _message_body(m)}
+            | ({"MessageGroupId": "default"} if fifo else {})
+            for i, m in enumerate(queue.get("messages", []))
+        ]
         for start in range(0, len(entries), 10):
-            sqs.send_message_batch(QueueUrl=url, Entries=entries[start:start + 10])
+            sqs.send_message_batch(QueueUrl=url, Entries=entries[start : start + 10])
     return arns
 
 
@@ -247,28 +283,47 @@ def _seed_cloudwatch(cw: Any, fixture: dict) -> None:
     for metric in fixture.get("metrics", []):
         dims = [{"Name": k, "Value": str(v)} for k, v in metric.get("dimensions", {}).items()]
         values = metric.get("values", [])
-        data = [{"MetricName": metric["name"], "Dimensions": dims, "Value": float(v),
-                 "Timestamp": now - timedelta(minutes=5 * (len(values) - i)),
-                 "Unit": metric.get("unit", "None")} for i, v in enumerate(values)]
+        data = [
+            {
+                "MetricName": metric["name"],
+                "Dimensions": dims,
+                "Value": float(v),
+                "Timestamp": now - timedelta(minutes=5 * (len(values) - i)),
+                "Unit": metric.get("unit", "None"),
+            }
+            for i, v in enumerate(values)
+        ]
         for start in range(0, len(data), 20):
-            cw.put_metric_data(Namespace=metric["namespace"], MetricData=data[start:start + 20])
+            cw.put_metric_data(Namespace=metric["namespace"], MetricData=data[start : start + 20])
     for alarm in fixture.get("alarms", []):
         cw.put_metric_alarm(
-            AlarmName=alarm["name"], Namespace=alarm["namespace"], MetricName=alarm["metric"],
-            Dimensions=[{"Name": k, "Value": str(v)}
-                        for k, v in alarm.get("dimensions", {}).items()],
-            Threshold=float(alarm["threshold"]), ComparisonOperator=alarm["comparison"],
-            Statistic=alarm.get("statistic", "Average"), Period=alarm.get("period", 300),
+            AlarmName=alarm["name"],
+            Namespace=alarm["namespace"],
+            MetricName=alarm["metric"],
+            Dimensions=[
+                {"Name": k, "Value": str(v)} for k, v in alarm.get("dimensions", {}).items()
+            ],
+            Threshold=float(alarm["threshold"]),
+            ComparisonOperator=alarm["comparison"],
+            Statistic=alarm.get("statistic", "Average"),
+            Period=alarm.get("period", 300),
             EvaluationPeriods=alarm.get("evaluation_periods", 1),
-            AlarmDescription=alarm.get("description", ""))
-        cw.set_alarm_state(AlarmName=alarm["name"], StateValue=alarm.get("state", "OK"),
-                           StateReason="Initial state from the exercise fixture")
+            AlarmDescription=alarm.get("description", ""),
+        )
+        cw.set_alarm_state(
+            AlarmName=alarm["name"],
+            StateValue=alarm.get("state", "OK"),
+            StateReason="Initial state from the exercise fixture",
+        )
 
 
 def _seed_events(events: Any, fixture: dict) -> None:
     for rule in fixture.get("rules", []):
-        kwargs: dict[str, Any] = {"Name": rule["name"], "State": rule.get("state", "ENABLED"),
-                                  "Description": rule.get("description", "")}
+        kwargs: dict[str, Any] = {
+            "Name": rule["name"],
+            "State": rule.get("state", "ENABLED"),
+            "Description": rule.get("description", ""),
+        }
         if "schedule" in rule:
             kwargs["ScheduleExpression"] = rule["schedule"]
         else:
@@ -276,14 +331,26 @@ def _seed_events(events: Any, fixture: dict) -> None:
         events.put_rule(**kwargs)
 
 
-_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-    "Action": "sts:AssumeRole"}]})
+_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
 
 
 def _seed_iam(iam: Any, fixture: dict) -> None:
     for role in fixture.get("roles", []):
-        iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=_TRUST,
-                        Description=role.get("description", ""))
+        iam.create_role(
+            RoleName=role["name"],
+            AssumeRolePolicyDocument=_TRUST,
+            Description=role.get("description", ""),
+        )
         for arn in role.get("policies", []):
             iam.attach_role_policy(RoleName=role["name"], PolicyArn=arn)

@@ -24,12 +24,42 @@ from lambdalab.mockaws.client import ChannelClosed, is_aws_host, recv_frame, sen
 
 # moto service names learners may reach. Services that make outbound calls or start
 # containers on a request (batch, firehose, apigateway integrations…) stay out.
-ALLOWED_SERVICES = frozenset({
-    "s3", "ec2", "ebs", "dynamodb", "dynamodbstreams", "sqs", "sns", "cloudwatch", "events",
-    "scheduler", "iam", "sts", "logs", "awslambda", "ssm", "secretsmanager", "kms", "ses",
-    "sesv2", "stepfunctions", "kinesis", "resourcegroupstaggingapi", "autoscaling", "elb",
-    "elbv2", "rds", "ecr", "cloudtrail", "xray", "textract", "rekognition", "comprehend",
-})
+ALLOWED_SERVICES = frozenset(
+    {
+        "s3",
+        "ec2",
+        "ebs",
+        "dynamodb",
+        "dynamodbstreams",
+        "sqs",
+        "sns",
+        "cloudwatch",
+        "events",
+        "scheduler",
+        "iam",
+        "sts",
+        "logs",
+        "awslambda",
+        "ssm",
+        "secretsmanager",
+        "kms",
+        "ses",
+        "sesv2",
+        "stepfunctions",
+        "kinesis",
+        "resourcegroupstaggingapi",
+        "autoscaling",
+        "elb",
+        "elbv2",
+        "rds",
+        "ecr",
+        "cloudtrail",
+        "xray",
+        "textract",
+        "rekognition",
+        "comprehend",
+    }
+)
 
 _lock = threading.RLock()  # moto's backends are not thread-safe
 _clients: dict[tuple[str, str], Any] = {}
@@ -55,8 +85,11 @@ def client(service: str, region: str) -> Any:
         # One session for every client: a session caches the loaded service models (~1 s
         # for S3's), so a new region costs milliseconds instead of a reload.
         _session = _session or boto3.session.Session()
-        endpoint = (f"https://streams.dynamodb.{region}.amazonaws.com"
-                    if service == "dynamodbstreams" else None)
+        endpoint = (
+            f"https://streams.dynamodb.{region}.amazonaws.com"
+            if service == "dynamodbstreams"
+            else None
+        )
         _clients[key] = _session.client(service, region_name=region, endpoint_url=endpoint)
     return _clients[key]
 
@@ -82,25 +115,66 @@ def warm_up(warm_account: str, run_account: str) -> None:
 
 _WARM_BUCKET = "lambdalab-warm-up-bucket-7f3a"
 WARM_FIXTURE: dict[str, Any] = {
-    "s3": {"buckets": [{"name": _WARM_BUCKET, "objects": [
-        {"key": "a.csv", "body": "id\n1\n", "content_type": "text/csv"},
-        {"key": "b.json", "json": {"a": 1}}, {"key": "c.bin", "base64": "AAEC"}]}]},
-    "ec2": {"instances": [{"name": "w1", "tags": {"Environment": "dev"}},
-                          {"name": "w2", "state": "stopped", "launch_time": "2026-01-01T00:00:00Z"}],
-            "volumes": [{"name": "v1", "attached_to": "w1"}],
-            "snapshots": [{"name": "s1", "volume": "v1", "start_time": "2026-01-01T00:00:00Z"},
-                          {"name": "s2", "volume": "deleted"}]},
-    "dynamodb": {"tables": [{"name": "Warm", "partition_key": {"name": "pk", "type": "S"},
-                             "sort_key": {"name": "sk", "type": "N"},
-                             "stream": "NEW_AND_OLD_IMAGES",
-                             "items": [{"pk": "a", "sk": 1, "v": 1.5}]}]},
-    "sqs": {"queues": [{"name": "warm", "messages": ["m"]},
-                       {"name": "warm.fifo", "messages": [{"json": {"a": 1}}]}]},
+    "s3": {
+        "buckets": [
+            {
+                "name": _WARM_BUCKET,
+                "objects": [
+                    {"key": "a.csv", "body": "id\n1\n", "content_type": "text/csv"},
+                    {"key": "b.json", "json": {"a": 1}},
+                    {"key": "c.bin", "base64": "AAEC"},
+                ],
+            }
+        ]
+    },
+    "ec2": {
+        "instances": [
+            {"name": "w1", "tags": {"Environment": "dev"}},
+            {"name": "w2", "state": "stopped", "launch_time": "2026-01-01T00:00:00Z"},
+        ],
+        "volumes": [{"name": "v1", "attached_to": "w1"}],
+        "snapshots": [
+            {"name": "s1", "volume": "v1", "start_time": "2026-01-01T00:00:00Z"},
+            {"name": "s2", "volume": "deleted"},
+        ],
+    },
+    "dynamodb": {
+        "tables": [
+            {
+                "name": "Warm",
+                "partition_key": {"name": "pk", "type": "S"},
+                "sort_key": {"name": "sk", "type": "N"},
+                "stream": "NEW_AND_OLD_IMAGES",
+                "items": [{"pk": "a", "sk": 1, "v": 1.5}],
+            }
+        ]
+    },
+    "sqs": {
+        "queues": [
+            {"name": "warm", "messages": ["m"]},
+            {"name": "warm.fifo", "messages": [{"json": {"a": 1}}]},
+        ]
+    },
     "sns": {"topics": [{"name": "warm", "subscriptions": [{"queue": "warm"}]}]},
-    "cloudwatch": {"metrics": [{"namespace": "AWS/EC2", "name": "CPUUtilization",
-                                "dimensions": {"InstanceId": "w1"}, "values": [1.0]}],
-                   "alarms": [{"name": "warm", "namespace": "AWS/EC2", "metric": "CPUUtilization",
-                               "threshold": 80, "comparison": "GreaterThanThreshold"}]},
+    "cloudwatch": {
+        "metrics": [
+            {
+                "namespace": "AWS/EC2",
+                "name": "CPUUtilization",
+                "dimensions": {"InstanceId": "w1"},
+                "values": [1.0],
+            }
+        ],
+        "alarms": [
+            {
+                "name": "warm",
+                "namespace": "AWS/EC2",
+                "metric": "CPUUtilization",
+                "threshold": 80,
+                "comparison": "GreaterThanThreshold",
+            }
+        ],
+    },
     "events": {"rules": [{"name": "warm", "schedule": "rate(5 minutes)"}]},
     "iam": {"roles": [{"name": "warm"}]},
 }
@@ -142,8 +216,11 @@ def account_main(ctl_fd: int) -> None:
     ctl = socket.socket(fileno=ctl_fd)
     seeded = seed_account(ctl)
     if seeded is not None:
-        serve_account(ctl, region=seeded[0].get("region", "us-east-1"),
-                      info={"seed_ms": seeded[1], "cached": False})
+        serve_account(
+            ctl,
+            region=seeded[0].get("region", "us-east-1"),
+            info={"seed_ms": seeded[1], "cached": False},
+        )
 
 
 def serve_account(ctl: socket.socket, *, region: str, info: dict[str, Any]) -> None:
@@ -182,8 +259,9 @@ def template_main(first_ctl_fd: int, requests: socket.socket) -> None:
         _fork_served(ctl, region, {"seed_ms": seed_ms, "cached": True}, requests)
 
 
-def _fork_served(ctl: socket.socket, region: str, info: dict[str, Any],
-                 requests: socket.socket) -> None:
+def _fork_served(
+    ctl: socket.socket, region: str, info: dict[str, Any], requests: socket.socket
+) -> None:
     if os.fork() == 0:
         try:
             requests.close()  # so a dead template is seen as dead by the host
@@ -228,8 +306,14 @@ def _control_loop(ctl: socket.socket, region: str) -> None:
             else:
                 send_frame(ctl, {"ok": False, "error": f"unknown op {op!r}"})
         except Exception as exc:
-            send_frame(ctl, {"ok": False, "error": _describe(exc),
-                             "code": getattr(exc, "response", {}).get("Error", {}).get("Code")})
+            send_frame(
+                ctl,
+                {
+                    "ok": False,
+                    "error": _describe(exc),
+                    "code": getattr(exc, "response", {}).get("Error", {}).get("Code"),
+                },
+            )
 
 
 def serve_channel(fd: int) -> None:
@@ -261,9 +345,11 @@ def _service_for(url: str) -> str | None:
 
 
 def _denied(code: str, message: str, status: int = 403) -> tuple[dict[str, Any], bytes]:
-    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
-            f"<Message>{message}</Message></Error><RequestId>lambdalab-mock</RequestId>"
-            f"</ErrorResponse>").encode()
+    body = (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+        f"<Message>{message}</Message></Error><RequestId>lambdalab-mock</RequestId>"
+        f"</ErrorResponse>"
+    ).encode()
     return {"status": status, "headers": [["Content-Type", "text/xml"]]}, body
 
 
@@ -276,8 +362,10 @@ def check_request(url: str) -> tuple[dict[str, Any], bytes] | None:
     service = _service_for(url)
     if service not in ALLOWED_SERVICES:
         # 4xx, not 5xx: botocore would retry a 5xx and spend the learner's time limit.
-        return _denied("UnsupportedService",
-                       f"The LambdaLab mock account does not offer the service at {host}.")
+        return _denied(
+            "UnsupportedService",
+            f"The LambdaLab mock account does not offer the service at {host}.",
+        )
     return None
 
 

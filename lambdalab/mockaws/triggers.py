@@ -36,11 +36,11 @@ ASYNC_RETRIES = 2
 class TriggerRecord:
     """One invocation caused by a trigger."""
 
-    kind: str          # s3 | schedule | dynamodb | sqs | alarm | sns
-    source: str        # bucket, rule, table, queue, alarm or topic name
+    kind: str  # s3 | schedule | dynamodb | sqs | alarm | sns
+    source: str  # bucket, rule, table, queue, alarm or topic name
     function: str
     event: dict[str, Any]
-    attempt: int       # 1 for the first try, 2–3 for async retries
+    attempt: int  # 1 for the first try, 2–3 for async retries
     invocation: dict[str, Any]
     at: str
 
@@ -49,9 +49,15 @@ class TriggerRecord:
         return self.invocation.get("status", "error")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "source": self.source, "function": self.function,
-                "attempt": self.attempt, "at": self.at, "event": self.event,
-                "invocation": self.invocation}
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "function": self.function,
+            "attempt": self.attempt,
+            "at": self.at,
+            "event": self.event,
+            "invocation": self.invocation,
+        }
 
 
 @dataclass
@@ -70,9 +76,16 @@ class Triggers:
     `lambdalab.runtime.Runtime`, or a fake in tests). `functions` maps names to configs.
     """
 
-    def __init__(self, *, account: Any, runtime: Any, functions: dict[str, Any],
-                 owner: str = "triggers", clock: datetime | None = None,
-                 retry_delays: tuple[float, ...] = (0.0, 0.0)) -> None:
+    def __init__(
+        self,
+        *,
+        account: Any,
+        runtime: Any,
+        functions: dict[str, Any],
+        owner: str = "triggers",
+        clock: datetime | None = None,
+        retry_delays: tuple[float, ...] = (0.0, 0.0),
+    ) -> None:
         self.account, self.runtime, self.functions, self.owner = account, runtime, functions, owner
         self.now = (clock or datetime.now(UTC)).astimezone(UTC)
         self.retry_delays = retry_delays
@@ -92,8 +105,15 @@ class Triggers:
         self._wires.append(wire)
         return wire
 
-    def on_s3(self, *, function: str, bucket: str, events_: tuple[str, ...] = (
-            "s3:ObjectCreated:*",), prefix: str = "", suffix: str = "") -> None:
+    def on_s3(
+        self,
+        *,
+        function: str,
+        bucket: str,
+        events_: tuple[str, ...] = ("s3:ObjectCreated:*",),
+        prefix: str = "",
+        suffix: str = "",
+    ) -> None:
         """Bucket notification: objects created (or removed) under prefix/suffix."""
         self._wire("s3", bucket, function, events=events_, prefix=prefix, suffix=suffix)
         self._s3_seen[bucket] = self._s3_listing(bucket)
@@ -122,9 +142,13 @@ class Triggers:
         count = 0
         for bucket in self.account.fixtures.get("s3", {}).get("buckets", []):
             for note in bucket.get("notifications", []):
-                self.on_s3(function=note["function"], bucket=bucket["name"],
-                           events_=tuple(note.get("events", ["s3:ObjectCreated:*"])),
-                           prefix=note.get("prefix", ""), suffix=note.get("suffix", ""))
+                self.on_s3(
+                    function=note["function"],
+                    bucket=bucket["name"],
+                    events_=tuple(note.get("events", ["s3:ObjectCreated:*"])),
+                    prefix=note.get("prefix", ""),
+                    suffix=note.get("suffix", ""),
+                )
                 count += 1
         return count
 
@@ -133,40 +157,52 @@ class Triggers:
 
     # ------------------------------------------------------------------------ actions
 
-    def upload_object(self, *, bucket: str, key: str, body: bytes | str,
-                      content_type: str | None = None) -> list[TriggerRecord]:
+    def upload_object(
+        self, *, bucket: str, key: str, body: bytes | str, content_type: str | None = None
+    ) -> list[TriggerRecord]:
         """Put an object into the mock; notified functions are invoked asynchronously."""
-        event = events.s3_put_from_mock(self.account, bucket=bucket, key=key, body=body,
-                                        content_type=content_type, at=self.now)
+        event = events.s3_put_from_mock(
+            self.account, bucket=bucket, key=key, body=body, content_type=content_type, at=self.now
+        )
         self._s3_seen.setdefault(bucket, {})[key] = event["Records"][0]["s3"]["object"]["eTag"]
         return self._deliver_s3(bucket, key, "ObjectCreated:Put", event)
 
     def delete_object(self, *, bucket: str, key: str) -> list[TriggerRecord]:
         self.account.boto3_client("s3").delete_object(Bucket=bucket, Key=key)
         self._s3_seen.get(bucket, {}).pop(key, None)
-        event = events.s3_event(bucket=bucket, key=key, size=0, etag="", at=self.now,
-                                event_name="ObjectRemoved:Delete", region=self.account.region)
+        event = events.s3_event(
+            bucket=bucket,
+            key=key,
+            size=0,
+            etag="",
+            at=self.now,
+            event_name="ObjectRemoved:Delete",
+            region=self.account.region,
+        )
         return self._deliver_s3(bucket, key, "ObjectRemoved:Delete", event)
 
-    def advance_clock(self, *, minutes: float = 0, hours: float = 0, days: float = 0,
-                      to: datetime | None = None) -> list[TriggerRecord]:
+    def advance_clock(
+        self, *, minutes: float = 0, hours: float = 0, days: float = 0, to: datetime | None = None
+    ) -> list[TriggerRecord]:
         """Move the mock's clock; every schedule firing in between is delivered in time order."""
         old = self.now
-        self.now = to.astimezone(UTC) if to else old + timedelta(days=days, hours=hours,
-                                                                   minutes=minutes)
+        self.now = (
+            to.astimezone(UTC) if to else old + timedelta(days=days, hours=hours, minutes=minutes)
+        )
         firings = []
         for wire in self._wires_for_kind("schedule"):
             rule = self.account.boto3_client("events").describe_rule(Name=wire.source)
             if rule.get("State") != "ENABLED" or not rule.get("ScheduleExpression"):
                 continue
-            for at in schedules.fire_times(rule["ScheduleExpression"], after=old, until=self.now,
-                                           anchor=wire.options["anchor"]):
+            for at in schedules.fire_times(
+                rule["ScheduleExpression"], after=old, until=self.now, anchor=wire.options["anchor"]
+            ):
                 firings.append((at, wire))
         futures = []
         for at, wire in sorted(firings, key=lambda f: f[0]):
-            event = events.scheduled_event(rule=wire.source, at=at,
-                                           account=self.account.account_id,
-                                           region=self.account.region)
+            event = events.scheduled_event(
+                rule=wire.source, at=at, account=self.account.account_id, region=self.account.region
+            )
             futures.append(self._invoke_async(wire, event, at))
         return self._results(futures)
 
@@ -176,7 +212,8 @@ class Triggers:
 
         ser = TypeSerializer()
         self.account.boto3_client("dynamodb").put_item(
-            TableName=table, Item={k: ser.serialize(to_dynamo(v)) for k, v in item.items()})
+            TableName=table, Item={k: ser.serialize(to_dynamo(v)) for k, v in item.items()}
+        )
         return self.pump()
 
     def delete_item(self, *, table: str, key: dict[str, Any]) -> list[TriggerRecord]:
@@ -184,7 +221,8 @@ class Triggers:
 
         ser = TypeSerializer()
         self.account.boto3_client("dynamodb").delete_item(
-            TableName=table, Key={k: ser.serialize(to_dynamo(v)) for k, v in key.items()})
+            TableName=table, Key={k: ser.serialize(to_dynamo(v)) for k, v in key.items()}
+        )
         return self.pump()
 
     def send_message(self, *, queue: str, body: str) -> list[TriggerRecord]:
@@ -194,29 +232,45 @@ class Triggers:
         sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
         return self.pump()
 
-    def set_alarm_state(self, *, alarm: str, state: str,
-                        reason: str | None = None) -> list[TriggerRecord]:
+    def set_alarm_state(
+        self, *, alarm: str, state: str, reason: str | None = None
+    ) -> list[TriggerRecord]:
         """Change the alarm in the mock; alarm-triggered functions get the state change event."""
         cw = self.account.boto3_client("cloudwatch")
         (before,) = cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
-        cw.set_alarm_state(AlarmName=alarm, StateValue=state,
-                           StateReason=reason or f"Set to {state} by the exercise")
+        cw.set_alarm_state(
+            AlarmName=alarm,
+            StateValue=state,
+            StateReason=reason or f"Set to {state} by the exercise",
+        )
         if before["StateValue"] == state:
             return []  # no transition, no event (as in CloudWatch)
         event = events.alarm_state_change_event(
-            alarm=alarm, state=state, previous_state=before["StateValue"], reason=reason,
-            namespace=before.get("Namespace", ""), metric=before.get("MetricName", ""),
+            alarm=alarm,
+            state=state,
+            previous_state=before["StateValue"],
+            reason=reason,
+            namespace=before.get("Namespace", ""),
+            metric=before.get("MetricName", ""),
             dimensions={d["Name"]: d["Value"] for d in before.get("Dimensions", [])},
-            threshold=before.get("Threshold", 0.0), statistic=before.get("Statistic", "Average"),
-            period=before.get("Period", 300), description=before.get("AlarmDescription"),
-            at=self.now, account=self.account.account_id, region=self.account.region)
-        return self._results([self._invoke_async(w, event, self.now)
-                              for w in self._wires_for("alarm", alarm)])
+            threshold=before.get("Threshold", 0.0),
+            statistic=before.get("Statistic", "Average"),
+            period=before.get("Period", 300),
+            description=before.get("AlarmDescription"),
+            at=self.now,
+            account=self.account.account_id,
+            region=self.account.region,
+        )
+        return self._results(
+            [self._invoke_async(w, event, self.now) for w in self._wires_for("alarm", alarm)]
+        )
 
-    def publish(self, *, topic: str, message: str | dict,
-                subject: str | None = None) -> list[TriggerRecord]:
-        event = events.sns_publish_from_mock(self.account, topic=topic, message=message,
-                                             subject=subject)
+    def publish(
+        self, *, topic: str, message: str | dict, subject: str | None = None
+    ) -> list[TriggerRecord]:
+        event = events.sns_publish_from_mock(
+            self.account, topic=topic, message=message, subject=subject
+        )
         futures = [self._invoke_async(w, event, self.now) for w in self._wires_for("sns", topic)]
         return self._results(futures) + self.pump()
 
@@ -255,15 +309,16 @@ class Triggers:
             records = wire.state.read()
             size = wire.options["batch_size"]
             for start in range(0, len(records), size):
-                event = events.dynamodb_event(records[start:start + size])
+                event = events.dynamodb_event(records[start : start + size])
                 out.append(self._invoke(wire, event, attempt=1))
         return out
 
     def _poll_queues(self) -> list[TriggerRecord]:
         out = []
         for wire in self._wires_for_kind("sqs"):
-            event = events.sqs_batch_from_mock(self.account, queue=wire.source,
-                                               batch_size=wire.options["batch_size"])
+            event = events.sqs_batch_from_mock(
+                self.account, queue=wire.source, batch_size=wire.options["batch_size"]
+            )
             if event is None:
                 continue
             record = self._invoke(wire, event, attempt=1)
@@ -275,9 +330,13 @@ class Triggers:
     def _delete_batch(self, queue: str, event: dict[str, Any]) -> None:
         sqs = self.account.boto3_client("sqs")
         url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
-            for i, r in enumerate(event["Records"])])
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
+                for i, r in enumerate(event["Records"])
+            ],
+        )
 
     def _s3_listing(self, bucket: str) -> dict[str, str]:
         s3 = self.account.boto3_client("s3")
@@ -296,8 +355,14 @@ class Triggers:
             for key, etag in now.items():
                 if seen.get(key) != etag:
                     size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
-                    event = events.s3_event(bucket=bucket, key=key, size=size, etag=etag,
-                                            at=self.now, region=self.account.region)
+                    event = events.s3_event(
+                        bucket=bucket,
+                        key=key,
+                        size=size,
+                        etag=etag,
+                        at=self.now,
+                        region=self.account.region,
+                    )
                     futures += self._s3_futures(bucket, key, "ObjectCreated:Put", event)
         return self._results(futures)
 
@@ -307,8 +372,11 @@ class Triggers:
         return self._results(self._s3_futures(bucket, key, name, event)) + self.pump()
 
     def _s3_futures(self, bucket: str, key: str, name: str, event: dict) -> list[Future]:
-        return [self._invoke_async(w, event, self.now) for w in self._wires_for("s3", bucket)
-                if _s3_matches(w.options, key, name)]
+        return [
+            self._invoke_async(w, event, self.now)
+            for w in self._wires_for("s3", bucket)
+            if _s3_matches(w.options, key, name)
+        ]
 
     def _results(self, futures: list[Future]) -> list[TriggerRecord]:
         # Async sources return once the first attempt is done; retries carry on in the pool.
@@ -337,11 +405,18 @@ class Triggers:
         return first
 
     def _invoke(self, wire: _Wire, event: dict, *, attempt: int) -> TriggerRecord:
-        inv = self.runtime.invoke(self.functions[wire.function], event, owner=self.owner,
-                                  cold=False, aws=self.account)
-        record = TriggerRecord(kind=wire.kind, source=wire.source, function=wire.function,
-                               event=event, attempt=attempt, invocation=inv.to_dict(),
-                               at=self.now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        inv = self.runtime.invoke(
+            self.functions[wire.function], event, owner=self.owner, cold=False, aws=self.account
+        )
+        record = TriggerRecord(
+            kind=wire.kind,
+            source=wire.source,
+            function=wire.function,
+            event=event,
+            attempt=attempt,
+            invocation=inv.to_dict(),
+            at=self.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
         with self._lock:
             self.records.append(record)
         return record
@@ -357,4 +432,3 @@ def _s3_matches(options: dict[str, Any], key: str, event_name: str) -> bool:
     if not (key.startswith(options["prefix"]) and key.endswith(options["suffix"])):
         return False
     return any(fnmatch.fnmatchcase(f"s3:{event_name}", pattern) for pattern in options["events"])
-

@@ -64,10 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--function-name", default="my-function")
     parser.add_argument("--cold", action="store_true", help="a fresh environment per event")
     parser.add_argument("--json", action="store_true", help="print a JSON array of records")
-    parser.add_argument("--fixtures", metavar="FILE",
-                        help="seed this run's mock AWS account from a fixture YAML file")
-    parser.add_argument("--state-out", metavar="FILE",
-                        help="write the mock AWS account's final state as JSON to FILE")
+    parser.add_argument(
+        "--fixtures",
+        metavar="FILE",
+        help="seed this run's mock AWS account from a fixture YAML file",
+    )
+    parser.add_argument(
+        "--state-out",
+        metavar="FILE",
+        help="write the mock AWS account's final state as JSON to FILE",
+    )
     return parser
 
 
@@ -218,9 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         config = build_config(args)
         events = load_events(args.event)
-        with mock_account(args) as aws, Runtime(
-            max_environments=max(8, args.concurrency)
-        ) as runtime:
+        with (
+            mock_account(args) as aws,
+            Runtime(max_environments=max(8, args.concurrency)) as runtime,
+        ):
             invocations = run(args, config, events, runtime, aws)
     except UsageError as exc:
         if str(exc):

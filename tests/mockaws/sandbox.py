@@ -37,16 +37,28 @@ def run_in_sandbox(code: str, *, account=None, env: dict | None = None, timeout:
     """Run `code` (the body of a function; `return` a JSON-able value) as learner code."""
     sock = account.connect() if account is not None else None
     bind = f"client.use_channel({sock.fileno()})" if sock is not None else ""
-    script = _PRELUDE.format(root=str(ROOT), bind=bind,
-                             body=textwrap.indent(textwrap.dedent(code), "    "))
+    script = _PRELUDE.format(
+        root=str(ROOT), bind=bind, body=textwrap.indent(textwrap.dedent(code), "    ")
+    )
     base_env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
-    base_env |= account.sandbox_env() if account is not None else {
-        "AWS_ACCESS_KEY_ID": "ASIAXXXXXXXXXXXXXXXX", "AWS_SECRET_ACCESS_KEY": "x",
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_RETRY_MODE": "standard"}
+    base_env |= (
+        account.sandbox_env()
+        if account is not None
+        else {
+            "AWS_ACCESS_KEY_ID": "ASIAXXXXXXXXXXXXXXXX",
+            "AWS_SECRET_ACCESS_KEY": "x",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_RETRY_MODE": "standard",
+        }
+    )
     proc = subprocess.run(
         ["unshare", "-n", sys.executable, "-I", "-c", script],
-        pass_fds=(sock.fileno(),) if sock is not None else (), env=base_env | (env or {}),
-        capture_output=True, text=True, timeout=timeout)
+        pass_fds=(sock.fileno(),) if sock is not None else (),
+        env=base_env | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if sock is not None:
         sock.close()
     for line in proc.stdout.splitlines():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,13 +23,21 @@ def _learner_writes(acct: MockAccount, marker: str) -> None:
     s3.put_object(Bucket="uploads", Key="shared.txt", Body=marker.encode())
     acct.boto3_client("dynamodb").put_item(TableName="Payments", Item={"id": {"S": marker}})
     ec2 = acct.boto3_client("ec2")
-    ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1,
-                      TagSpecifications=[{"ResourceType": "instance",
-                                          "Tags": [{"Key": "Name", "Value": marker}]}])
+    ec2.run_instances(
+        ImageId="ami-12345678",
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": marker}]}
+        ],
+    )
 
 
 def test_two_concurrent_runs_with_the_same_names_never_see_each_other():
-    with MockAccount.start(fixtures=SAME_NAMES) as alice, MockAccount.start(fixtures=SAME_NAMES) as bob:
+    with (
+        MockAccount.start(fixtures=SAME_NAMES) as alice,
+        MockAccount.start(fixtures=SAME_NAMES) as bob,
+    ):
         with ThreadPoolExecutor(2) as pool:
             list(pool.map(_learner_writes, [alice, bob], ["alice", "bob"]))
         a, b = alice.state(), bob.state()
@@ -48,7 +57,8 @@ def test_runs_forked_from_one_template_start_from_the_pristine_fixture():
     with MockAccount.start(fixtures=SAME_NAMES) as first:
         first.boto3_client("s3").delete_object(Bucket="uploads", Key="shared.txt")
         first.boto3_client("ec2").terminate_instances(
-            InstanceIds=[first.state()["ec2"]["instances"]["web-1"]["id"]])
+            InstanceIds=[first.state()["ec2"]["instances"]["web-1"]["id"]]
+        )
         with MockAccount.start(fixtures=SAME_NAMES) as second:
             assert second.from_template
             assert second.read_object("uploads", "shared.txt") == b"seed"
@@ -69,15 +79,22 @@ def test_the_typical_fixture_reads_back_in_the_documented_state_format():
         state = acct.state()
         body = acct.read_object("reports", "data/order-0.json")
     assert state["s3"]["uploads"]["reports/r00.csv"] == {
-        "size": 16, "etag": '"%s"' % __import__("hashlib").md5(b"id,amount\n0,0.0\n").hexdigest(),
-        "content_type": "text/csv"}
+        "size": 16,
+        "etag": '"' + hashlib.md5(b"id,amount\n0,0.0\n").hexdigest() + '"',
+        "content_type": "text/csv",
+    }
     assert state["s3"]["archive"] == {}
     dev0 = state["ec2"]["instances"]["web-dev-0"]
     assert dev0["id"].startswith("i-") and dev0["state"] == "running" and dev0["type"] == "t3.micro"
     assert dev0["tags"] == {"Environment": "dev", "Name": "web-dev-0"}
     assert dev0["launch_time"].startswith("2026-11-01T08:00:00")
     assert state["ec2"]["volumes"]["data-1"] | {"id": None} == {
-        "id": None, "size": 8, "state": "in-use", "attached_to": "web-dev-0", "tags": {}}
+        "id": None,
+        "size": 8,
+        "state": "in-use",
+        "attached_to": "web-dev-0",
+        "tags": {},
+    }
     assert state["ec2"]["volumes"]["scratch"]["state"] == "available"
     snaps = state["ec2"]["snapshots"]
     assert snaps["snap-old"]["volume"] == "data-1" and snaps["snap-old"]["description"] == "nightly"
@@ -85,40 +102,70 @@ def test_the_typical_fixture_reads_back_in_the_documented_state_format():
     assert snaps["snap-orphan"]["volume"] == "deleted"
     items = state["dynamodb"]["Payments"]["items"]
     assert len(items) == 50
-    assert items[1] == {"order_id": "o-1", "created_at": "2026-11-01T12:01:00Z",
-                        "amount": 13.5, "paid": False}
+    assert items[1] == {
+        "order_id": "o-1",
+        "created_at": "2026-11-01T12:01:00Z",
+        "amount": 13.5,
+        "paid": False,
+    }
     assert items[0]["amount"] == 12.5 and isinstance(items[2]["amount"], float)
     assert body == b'{"order_id": "o-0", "total": 12.5}'
 
 
 def test_every_service_in_the_fixture_format_is_seeded():
     fixture = {
-        "sqs": {"queues": [{"name": "orders", "messages": ["hello", {"json": {"a": 1}}]},
-                           {"name": "orders.fifo", "fifo": True, "messages": ["one"]}]},
+        "sqs": {
+            "queues": [
+                {"name": "orders", "messages": ["hello", {"json": {"a": 1}}]},
+                {"name": "orders.fifo", "fifo": True, "messages": ["one"]},
+            ]
+        },
         "sns": {"topics": [{"name": "alerts", "subscriptions": [{"queue": "orders"}]}]},
         "cloudwatch": {
-            "metrics": [{"namespace": "AWS/EC2", "name": "CPUUtilization",
-                         "dimensions": {"InstanceId": "web-dev-1"}, "values": [3.0, 2.5]}],
-            "alarms": [{"name": "high-cpu", "namespace": "AWS/EC2", "metric": "CPUUtilization",
-                        "threshold": 80, "comparison": "GreaterThanThreshold", "state": "ALARM"}]},
+            "metrics": [
+                {
+                    "namespace": "AWS/EC2",
+                    "name": "CPUUtilization",
+                    "dimensions": {"InstanceId": "web-dev-1"},
+                    "values": [3.0, 2.5],
+                }
+            ],
+            "alarms": [
+                {
+                    "name": "high-cpu",
+                    "namespace": "AWS/EC2",
+                    "metric": "CPUUtilization",
+                    "threshold": 80,
+                    "comparison": "GreaterThanThreshold",
+                    "state": "ALARM",
+                }
+            ],
+        },
         "events": {"rules": [{"name": "nightly-stop", "schedule": "cron(0 19 ? * MON-FRI *)"}]},
         "iam": {"roles": [{"name": "lambda-exec"}]},
     }
     with MockAccount.start(fixtures=fixture, region="eu-west-1") as acct:
         state = acct.state()
         points = acct.boto3_client("cloudwatch").list_metrics(Namespace="AWS/EC2")["Metrics"]
-    assert state["sqs"] == {"orders": {"messages": 2, "in_flight": 0},
-                            "orders.fifo": {"messages": 1, "in_flight": 0}}
+    assert state["sqs"] == {
+        "orders": {"messages": 2, "in_flight": 0},
+        "orders.fifo": {"messages": 1, "in_flight": 0},
+    }
     assert state["sns"] == {"alerts": {"subscriptions": 1}}
     assert state["cloudwatch"]["alarms"]["high-cpu"]["state"] == "ALARM"
     assert state["events"]["rules"] == {
-        "nightly-stop": {"schedule": "cron(0 19 ? * MON-FRI *)", "state": "ENABLED"}}
-    assert state["iam"]["roles"]["lambda-exec"]["arn"] == "arn:aws:iam::123456789012:role/lambda-exec"
+        "nightly-stop": {"schedule": "cron(0 19 ? * MON-FRI *)", "state": "ENABLED"}
+    }
+    assert (
+        state["iam"]["roles"]["lambda-exec"]["arn"] == "arn:aws:iam::123456789012:role/lambda-exec"
+    )
     assert points[0]["Dimensions"] == [{"Name": "InstanceId", "Value": "web-dev-1"}]
 
 
 def test_a_fixture_moto_refuses_is_reported_as_a_fixture_error():
-    fixture = {"iam": {"roles": [{"name": "r", "policies": ["arn:aws:iam::aws:policy/NoSuchPolicy"]}]}}
+    fixture = {
+        "iam": {"roles": [{"name": "r", "policies": ["arn:aws:iam::aws:policy/NoSuchPolicy"]}]}
+    }
     with pytest.raises(FixtureError, match="exercise.yaml: AWS refused the fixture.*NoSuchPolicy"):
         MockAccount.start(fixtures=fixture, source_name="exercise.yaml")
 

@@ -9,7 +9,7 @@ import pytest
 cli = pytest.importorskip("lambdalab.runtime.cli")
 runtime_module = pytest.importorskip("lambdalab.runtime")
 
-HANDLER = '''
+HANDLER = """
 import boto3
 
 def handler(event, context):
@@ -19,7 +19,7 @@ def handler(event, context):
     ec2.stop_instances(InstanceIds=ids)
     boto3.client("s3").put_object(Bucket="uploads", Key="stopped.txt", Body=",".join(ids))
     return len(ids)
-'''
+"""
 
 FIXTURES = """
 s3:
@@ -46,15 +46,22 @@ def _invoke(files, *extra):
 
 
 def test_state_out_shows_what_the_handler_did_to_the_fixture_account(files, capsys):
-    code = _invoke(files, "--fixtures", str(files / "fixtures.yaml"),
-                   "--state-out", str(files / "state.json"), "--json")
+    code = _invoke(
+        files,
+        "--fixtures",
+        str(files / "fixtures.yaml"),
+        "--state-out",
+        str(files / "state.json"),
+        "--json",
+    )
     (record,) = json.loads(capsys.readouterr().out)
     state = json.loads((files / "state.json").read_text())
     assert code == 0 and record["payload"] == 1
     assert state["ec2"]["instances"]["web-dev-1"]["state"] == "stopped"
     assert state["ec2"]["instances"]["web-prod-1"]["state"] == "running"
     assert state["s3"]["uploads"]["stopped.txt"]["size"] == len(
-        state["ec2"]["instances"]["web-dev-1"]["id"])
+        state["ec2"]["instances"]["web-dev-1"]["id"]
+    )
 
 
 def test_a_bad_fixture_file_is_a_usage_error_naming_file_and_field(files, capsys):

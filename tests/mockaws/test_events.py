@@ -1,4 +1,4 @@
-"""Events carry the shapes real AWS sends to Lambda (fact sheet §7), built from real mock actions."""
+"""Events carry the shapes AWS sends to Lambda (fact sheet §7), built from real mock actions."""
 
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ AT = datetime(2026, 11, 1, 19, 0, 0, 250000, tzinfo=UTC)
 def account():
     fixture = {
         "s3": {"buckets": [{"name": "uploads"}]},
-        "dynamodb": {"tables": [
-            {"name": f"T-{view}", "partition_key": {"name": "id", "type": "S"}, "stream": view}
-            for view in ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")]},
+        "dynamodb": {
+            "tables": [
+                {"name": f"T-{view}", "partition_key": {"name": "id", "type": "S"}, "stream": view}
+                for view in ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+            ]
+        },
         "sqs": {"queues": [{"name": "orders", "messages": ["one", {"json": {"n": 2}}]}]},
         "sns": {"topics": [{"name": "alerts"}]},
     }
@@ -31,8 +34,9 @@ def account():
 
 
 def test_s3_put_event_describes_the_object_the_mock_stored(account):
-    event = ev.s3_put_from_mock(account, bucket="uploads", key="in/my report+1.csv",
-                                body="id\n1\n", at=AT)
+    event = ev.s3_put_from_mock(
+        account, bucket="uploads", key="in/my report+1.csv", body="id\n1\n", at=AT
+    )
     (record,) = event["Records"]
     assert record["eventVersion"] == "2.1" and record["eventSource"] == "aws:s3"
     assert record["eventName"] == "ObjectCreated:Put" and record["awsRegion"] == "us-east-1"
@@ -50,10 +54,20 @@ def test_s3_put_event_describes_the_object_the_mock_stored(account):
 
 
 def test_scheduled_event_matches_the_eventbridge_envelope():
-    event = ev.scheduled_event(rule="nightly-stop", at=AT, account="111122223333",
-                               region="eu-west-1")
-    assert list(event) == ["version", "id", "detail-type", "source", "account", "time",
-                           "region", "resources", "detail"]
+    event = ev.scheduled_event(
+        rule="nightly-stop", at=AT, account="111122223333", region="eu-west-1"
+    )
+    assert list(event) == [
+        "version",
+        "id",
+        "detail-type",
+        "source",
+        "account",
+        "time",
+        "region",
+        "resources",
+        "detail",
+    ]
     assert event["version"] == "0" and event["detail-type"] == "Scheduled Event"
     assert event["source"] == "aws.events" and event["time"] == "2026-11-01T19:00:00Z"
     assert event["resources"] == ["arn:aws:events:eu-west-1:111122223333:rule/nightly-stop"]
@@ -61,8 +75,14 @@ def test_scheduled_event_matches_the_eventbridge_envelope():
 
 
 def test_alarm_state_change_uses_the_cloudwatch_detail_shape():
-    event = ev.alarm_state_change_event(alarm="high-cpu", state="ALARM", at=AT, value=99.5,
-                                        dimensions={"InstanceId": "i-1"}, threshold=50.0)
+    event = ev.alarm_state_change_event(
+        alarm="high-cpu",
+        state="ALARM",
+        at=AT,
+        value=99.5,
+        dimensions={"InstanceId": "i-1"},
+        threshold=50.0,
+    )
     assert event["detail-type"] == "CloudWatch Alarm State Change"
     assert event["source"] == "aws.cloudwatch"
     assert event["resources"] == ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:high-cpu"]
@@ -74,30 +94,40 @@ def test_alarm_state_change_uses_the_cloudwatch_detail_shape():
     assert reason_data["recentDatapoints"] == [99.5] and reason_data["threshold"] == 50.0
     assert "Threshold Crossed" in detail["state"]["reason"]
     metric = detail["configuration"]["metrics"][0]["metricStat"]
-    assert metric["metric"] == {"namespace": "AWS/EC2", "name": "CPUUtilization",
-                                "dimensions": {"InstanceId": "i-1"}}
+    assert metric["metric"] == {
+        "namespace": "AWS/EC2",
+        "name": "CPUUtilization",
+        "dimensions": {"InstanceId": "i-1"},
+    }
 
 
-@pytest.mark.parametrize("view, new_in, old_in", [
-    ("KEYS_ONLY", set(), set()),
-    ("NEW_IMAGE", {"INSERT", "MODIFY"}, set()),
-    ("OLD_IMAGE", set(), {"MODIFY", "REMOVE"}),
-    ("NEW_AND_OLD_IMAGES", {"INSERT", "MODIFY"}, {"MODIFY", "REMOVE"}),
-])
+@pytest.mark.parametrize(
+    "view, new_in, old_in",
+    [
+        ("KEYS_ONLY", set(), set()),
+        ("NEW_IMAGE", {"INSERT", "MODIFY"}, set()),
+        ("OLD_IMAGE", set(), {"MODIFY", "REMOVE"}),
+        ("NEW_AND_OLD_IMAGES", {"INSERT", "MODIFY"}, {"MODIFY", "REMOVE"}),
+    ],
+)
 def test_dynamodb_stream_records_come_from_real_writes(account, view, new_in, old_in):
     table = f"T-{view}"
     reader = ev.StreamReader(account, table)
     ddb = account.boto3_client("dynamodb")
     ddb.put_item(TableName=table, Item={"id": {"S": "o-1"}, "amount": {"N": "12.5"}})
-    ddb.put_item(TableName=table, Item={"id": {"S": "o-1"}, "amount": {"N": "15"},
-                                        "blob": {"B": b"\x00\x01"}})
+    ddb.put_item(
+        TableName=table,
+        Item={"id": {"S": "o-1"}, "amount": {"N": "15"}, "blob": {"B": b"\x00\x01"}},
+    )
     ddb.delete_item(TableName=table, Key={"id": {"S": "o-1"}})
     records = reader.read()
     assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
     assert reader.read() == []  # the reader resumes where it stopped
     for r in records:
         assert r["eventVersion"] == "1.1" and r["eventSource"] == "aws:dynamodb"
-        assert r["eventSourceARN"].startswith(f"arn:aws:dynamodb:us-east-1:111122223333:table/{table}/stream/")
+        assert r["eventSourceARN"].startswith(
+            f"arn:aws:dynamodb:us-east-1:111122223333:table/{table}/stream/"
+        )
         d = r["dynamodb"]
         assert isinstance(d["ApproximateCreationDateTime"], int)
         assert d["Keys"] == {"id": {"S": "o-1"}} and d["StreamViewType"] == view
@@ -115,8 +145,13 @@ def test_dynamodb_stream_records_come_from_real_writes(account, view, new_in, ol
 def test_rest_api_event_uses_nulls_for_absent_parts():
     event = ev.apigw_rest_event(method="get", path="/items", at=AT)
     assert event["httpMethod"] == "GET" and event["resource"] == "/items"
-    for field in ("queryStringParameters", "multiValueQueryStringParameters", "pathParameters",
-                  "stageVariables", "body"):
+    for field in (
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "body",
+    ):
         assert event[field] is None
     ctx = event["requestContext"]
     assert ctx["requestTime"] == "01/Nov/2026:19:00:00 +0000"
@@ -126,8 +161,13 @@ def test_rest_api_event_uses_nulls_for_absent_parts():
 
 
 def test_rest_api_event_carries_query_headers_and_body():
-    event = ev.apigw_rest_event(method="POST", path="/orders", query="a=1&a=2&b=x",
-                                headers={"Content-Type": "application/json"}, body={"x": 1})
+    event = ev.apigw_rest_event(
+        method="POST",
+        path="/orders",
+        query="a=1&a=2&b=x",
+        headers={"Content-Type": "application/json"},
+        body={"x": 1},
+    )
     assert event["queryStringParameters"] == {"a": "2", "b": "x"}
     assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"], "b": ["x"]}
     assert event["headers"]["Content-Type"] == "application/json"
@@ -136,8 +176,14 @@ def test_rest_api_event_carries_query_headers_and_body():
 
 
 def test_http_api_event_lowercases_headers_joins_duplicates_and_omits_absent_parts():
-    event = ev.apigw_http_event(method="POST", path="/items", query="tag=a&tag=b",
-                                headers={"X-Trace": "t1"}, body=b"\xff\x00", at=AT)
+    event = ev.apigw_http_event(
+        method="POST",
+        path="/items",
+        query="tag=a&tag=b",
+        headers={"X-Trace": "t1"},
+        body=b"\xff\x00",
+        at=AT,
+    )
     assert event["version"] == "2.0" and event["routeKey"] == "$default"
     assert event["rawQueryString"] == "tag=a&tag=b"
     assert event["queryStringParameters"] == {"tag": "a,b"}
@@ -155,8 +201,17 @@ def test_sqs_batch_is_received_from_the_mock_queue(account):
     bodies = sorted(r["body"] for r in event["Records"])
     assert bodies == sorted(['{"n": 2}', "one"])
     for r in event["Records"]:
-        assert set(r) == {"messageId", "receiptHandle", "body", "attributes", "messageAttributes",
-                          "md5OfBody", "eventSource", "eventSourceARN", "awsRegion"}
+        assert set(r) == {
+            "messageId",
+            "receiptHandle",
+            "body",
+            "attributes",
+            "messageAttributes",
+            "md5OfBody",
+            "eventSource",
+            "eventSourceARN",
+            "awsRegion",
+        }
         assert r["md5OfBody"] == hashlib.md5(r["body"].encode()).hexdigest()
         assert r["eventSourceARN"] == "arn:aws:sqs:us-east-1:111122223333:orders"
         assert r["attributes"]["ApproximateReceiveCount"] == "1"
@@ -165,8 +220,7 @@ def test_sqs_batch_is_received_from_the_mock_queue(account):
 
 
 def test_sns_notification_uses_pascal_case_and_the_published_message_id(account):
-    event = ev.sns_publish_from_mock(account, topic="alerts", message={"disk": 91},
-                                     subject="Disk")
+    event = ev.sns_publish_from_mock(account, topic="alerts", message={"disk": 91}, subject="Disk")
     (record,) = event["Records"]
     assert record["EventSource"] == "aws:sns" and record["EventVersion"] == "1.0"
     sns = record["Sns"]
@@ -182,8 +236,16 @@ def test_the_template_catalogue_offers_every_event_source_as_editable_json():
     templates = event_templates()
     ids = [t["id"] for t in templates]
     assert len(ids) == len(set(ids))
-    assert {"s3-put", "eventbridge-schedule", "cloudwatch-alarm", "dynamodb-update",
-            "apigateway-rest", "apigateway-http", "sqs-receive", "sns-notification"} <= set(ids)
+    assert {
+        "s3-put",
+        "eventbridge-schedule",
+        "cloudwatch-alarm",
+        "dynamodb-update",
+        "apigateway-rest",
+        "apigateway-http",
+        "sqs-receive",
+        "sns-notification",
+    } <= set(ids)
     for t in templates:
         assert t["name"] and t["description"] and t["service"]
         assert json.loads(json.dumps(t["event"])) == t["event"]

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the YAML mirrors the format spec line for line)
 """Instructors fix fixture files from the error message alone: it names the file and the field."""
 
 from __future__ import annotations
@@ -63,37 +64,70 @@ def test_unquoted_yaml_timestamps_become_iso_text():
     assert data["ec2"]["instances"][0]["launch_time"] == "2026-11-01T08:00:00Z"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("s3:\n  buckets:\n    - {name: Bad_Name}\n", "s3.buckets[0].name: 'Bad_Name' does not match"),
-    ("s3:\n  buckets:\n    - {name: ok-bucket, objects: [{key: a, body: x, json: 1}]}\n",
-     "s3.buckets[0].objects[0]: give only one of body, json or base64"),
-    ("s3:\n  buckets:\n    - {name: ok-bucket, objects: [{key: a, base64: '!!'}]}\n",
-     "s3.buckets[0].objects[0].base64: not valid base64"),
-    ("s3:\n  bukets: []\n", "s3: Additional properties are not allowed ('bukets' was unexpected)"),
-    ("ec2:\n  volumes:\n    - {name: v, attached_to: ghost}\n",
-     "ec2.volumes[0].attached_to: no instance named 'ghost'"),
-    ("ec2:\n  snapshots:\n    - {name: s, volume: ghost}\n",
-     "ec2.snapshots[0].volume: no volume named 'ghost'"),
-    ("ec2:\n  instances:\n    - {name: a, launch_time: yesterday}\n",
-     "ec2.instances[0].launch_time: use an ISO 8601 time"),
-    ("ec2:\n  instances:\n    - {name: a}\n    - {name: a}\n",
-     "ec2.instances[1].name: duplicate name 'a'"),
-    ("dynamodb:\n  tables:\n    - {name: Pay, partition_key: {name: id, type: S}, items: [{x: 1}]}\n",
-     "dynamodb.tables[0].items[0].id: missing key attribute"),
-    ("dynamodb:\n  tables:\n    - {name: Pay, partition_key: {name: id, type: N}, items: [{id: a}]}\n",
-     "dynamodb.tables[0].items[0].id: key type is N"),
-    ("dynamodb:\n  tables:\n    - {name: Pay, partition_key: {name: id, type: S}, stream: ALL}\n",
-     "dynamodb.tables[0].stream: 'ALL' is not one of"),
-    ("sqs:\n  queues: [{name: orders, fifo: true}]\n",
-     "sqs.queues[0].name: FIFO queue names end in .fifo"),
-    ("sns:\n  topics: [{name: t, subscriptions: [{queue: nope}]}]\n",
-     "sns.topics[0].subscriptions[0].queue: no queue named 'nope'"),
-    ("events:\n  rules: [{name: r, schedule: 'every day'}]\n", "events.rules[0].schedule:"),
-    ("events:\n  rules: [{name: r}]\n", "events.rules[0]: give exactly one of schedule"),
-    ("cloudwatch:\n  alarms: [{name: a, namespace: n, metric: m, threshold: 1, comparison: Bigger}]\n",
-     "cloudwatch.alarms[0].comparison: 'Bigger' is not one of"),
-    ("s3: [1, 2\n", "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "s3:\n  buckets:\n    - {name: Bad_Name}\n",
+            "s3.buckets[0].name: 'Bad_Name' does not match",
+        ),
+        (
+            "s3:\n  buckets:\n    - {name: ok-bucket, objects: [{key: a, body: x, json: 1}]}\n",
+            "s3.buckets[0].objects[0]: give only one of body, json or base64",
+        ),
+        (
+            "s3:\n  buckets:\n    - {name: ok-bucket, objects: [{key: a, base64: '!!'}]}\n",
+            "s3.buckets[0].objects[0].base64: not valid base64",
+        ),
+        (
+            "s3:\n  bukets: []\n",
+            "s3: Additional properties are not allowed ('bukets' was unexpected)",
+        ),
+        (
+            "ec2:\n  volumes:\n    - {name: v, attached_to: ghost}\n",
+            "ec2.volumes[0].attached_to: no instance named 'ghost'",
+        ),
+        (
+            "ec2:\n  snapshots:\n    - {name: s, volume: ghost}\n",
+            "ec2.snapshots[0].volume: no volume named 'ghost'",
+        ),
+        (
+            "ec2:\n  instances:\n    - {name: a, launch_time: yesterday}\n",
+            "ec2.instances[0].launch_time: use an ISO 8601 time",
+        ),
+        (
+            "ec2:\n  instances:\n    - {name: a}\n    - {name: a}\n",
+            "ec2.instances[1].name: duplicate name 'a'",
+        ),
+        (
+            "dynamodb:\n  tables:\n    - {name: Pay, partition_key: {name: id, type: S}, items: [{x: 1}]}\n",
+            "dynamodb.tables[0].items[0].id: missing key attribute",
+        ),
+        (
+            "dynamodb:\n  tables:\n    - {name: Pay, partition_key: {name: id, type: N}, items: [{id: a}]}\n",
+            "dynamodb.tables[0].items[0].id: key type is N",
+        ),
+        (
+            "dynamodb:\n  tables:\n    - {name: Pay, partition_key: {name: id, type: S}, stream: ALL}\n",
+            "dynamodb.tables[0].stream: 'ALL' is not one of",
+        ),
+        (
+            "sqs:\n  queues: [{name: orders, fifo: true}]\n",
+            "sqs.queues[0].name: FIFO queue names end in .fifo",
+        ),
+        (
+            "sns:\n  topics: [{name: t, subscriptions: [{queue: nope}]}]\n",
+            "sns.topics[0].subscriptions[0].queue: no queue named 'nope'",
+        ),
+        ("events:\n  rules: [{name: r, schedule: 'every day'}]\n", "events.rules[0].schedule:"),
+        ("events:\n  rules: [{name: r}]\n", "events.rules[0]: give exactly one of schedule"),
+        (
+            "cloudwatch:\n  alarms: [{name: a, namespace: n, metric: m, threshold: 1, comparison: Bigger}]\n",
+            "cloudwatch.alarms[0].comparison: 'Bigger' is not one of",
+        ),
+        ("s3: [1, 2\n", "invalid YAML"),
+    ],
+)
 def test_errors_name_the_file_and_the_field(text, message):
     with pytest.raises(FixtureError) as err:
         load_fixtures(text, source_name="lessons/demo/fixtures.yaml")

@@ -1,4 +1,4 @@
-"""Learner code is plain boto3 in a process with no network; the mock answers on the trusted side."""
+"""Learner code is plain boto3 in a process with no network; the trusted-side mock answers."""
 
 from __future__ import annotations
 
@@ -34,12 +34,18 @@ def test_cost_saver_stops_exactly_the_dev_instances_as_the_grader_sees_them(acco
     stopped = sorted(i["id"] for i in instances.values() if i["state"] == "stopped")
     assert stopped == result["value"]
     assert {name for name, i in instances.items() if i["state"] == "stopped"} == {
-        "web-dev-0", "web-dev-2", "web-dev-4", "web-dev-6", "web-dev-8"}
+        "web-dev-0",
+        "web-dev-2",
+        "web-dev-4",
+        "web-dev-6",
+        "web-dev-8",
+    }
     assert all(i["state"] == "running" for n, i in instances.items() if "prod" in n)
 
 
 def test_s3_resource_transfer_and_paginators_work_unmodified(account):
-    result = run_in_sandbox("""
+    result = run_in_sandbox(
+        """
         import boto3, os
         s3 = boto3.resource("s3")
         bucket = s3.Bucket("uploads")
@@ -54,7 +60,9 @@ def test_s3_resource_transfer_and_paginators_work_unmodified(account):
                  .paginate(Bucket="uploads", Prefix="reports/", PaginationConfig={"PageSize": 4})]
         body = client.get_object(Bucket="uploads", Key="reports/r01.csv")["Body"].read().decode()
         return {"keys": keys, "same": same, "pages": pages, "body": body}
-    """, account=account)
+    """,
+        account=account,
+    )
     assert result["ok"], result
     value = result["value"]
     assert value["keys"] == [f"reports/r{i:02}.csv" for i in range(10)]
@@ -65,14 +73,18 @@ def test_s3_resource_transfer_and_paginators_work_unmodified(account):
 
 
 def test_dynamodb_table_resource_writes_land_in_the_account(account):
-    result = run_in_sandbox("""
+    result = run_in_sandbox(
+        """
         import boto3
         from decimal import Decimal
         table = boto3.resource("dynamodb").Table("Payments")
         table.put_item(Item={"order_id": "o-new", "created_at": "2026-12-01T00:00:00Z",
                              "amount": Decimal("99.5")})
-        return table.get_item(Key={"order_id": "o-1", "created_at": "2026-11-01T12:01:00Z"})["Item"]["amount"]
-    """, account=account)
+        key = {"order_id": "o-1", "created_at": "2026-11-01T12:01:00Z"}
+        return table.get_item(Key=key)["Item"]["amount"]
+    """,
+        account=account,
+    )
     assert result == {**result, "ok": True, "value": "13.5"}
     items = account.state()["dynamodb"]["Payments"]["items"]
     assert {"order_id": "o-new", "created_at": "2026-12-01T00:00:00Z", "amount": 99.5} in items
@@ -80,20 +92,24 @@ def test_dynamodb_table_resource_writes_land_in_the_account(account):
 
 def test_learner_sees_the_run_account_even_when_asking_for_another():
     with MockAccount.start(account_id="210987654321") as acct:
-        result = run_in_sandbox("""
+        result = run_in_sandbox(
+            """
             import boto3
             sts = boto3.client("sts")
             def force(request, **kw):
                 request.headers["x-moto-account-id"] = "999999999999"
             sts.meta.events.register("before-sign", force)
             return sts.get_caller_identity()["Account"]
-        """, account=acct)
+        """,
+            account=acct,
+        )
     assert result["ok"] and result["value"] == "210987654321"
 
 
 def test_learner_cannot_reset_or_reconfigure_the_mock(account):
     # The learner can reach the channel object itself and hand-craft any request on it.
-    result = run_in_sandbox("""
+    result = run_in_sandbox(
+        """
         from botocore.awsrequest import AWSRequest
         from lambdalab.mockaws import client
         statuses = []
@@ -104,21 +120,33 @@ def test_learner_cannot_reset_or_reconfigure_the_mock(account):
             response = client._channel.send_request(AWSRequest(method=method, url=url).prepare())
             statuses.append([response.status_code, response.content.decode()[:200]])
         return statuses
-    """, account=account)
+    """,
+        account=account,
+    )
     assert result["ok"], result
     assert [s for s, _ in result["value"]] == [403, 403, 403, 403]
     assert all("AccessDenied" in body for _, body in result["value"])
     assert "uploads" in account.state()["s3"]
 
 
-@pytest.mark.parametrize("code, expected", [
-    ("import urllib.request\nurllib.request.urlopen('http://example.com', timeout=5)", "URLError"),
-    ("import socket\nsocket.create_connection(('127.0.0.1', 6379), timeout=5)", "OSError"),
-    ("import boto3\nboto3.client('s3', endpoint_url='https://evil.example.com').list_buckets()",
-     "EndpointConnectionError"),
-    ("import boto3\nboto3.client('s3', endpoint_url='http://localhost:4566').list_buckets()",
-     "EndpointConnectionError"),
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        (
+            "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=5)",
+            "URLError",
+        ),
+        ("import socket\nsocket.create_connection(('127.0.0.1', 6379), timeout=5)", "OSError"),
+        (
+            "import boto3\nboto3.client('s3', endpoint_url='https://evil.example.com').list_buckets()",
+            "EndpointConnectionError",
+        ),
+        (
+            "import boto3\nboto3.client('s3', endpoint_url='http://localhost:4566').list_buckets()",
+            "EndpointConnectionError",
+        ),
+    ],
+)
 def test_reaching_outside_the_mock_fails_quickly_like_a_blocked_network(account, code, expected):
     result = run_in_sandbox(code, account=account)
     assert result["ok"] is False and result["type"] == expected
@@ -132,7 +160,8 @@ def test_boto3_without_a_channel_fails_at_once_instead_of_hanging():
 
 
 def test_services_the_mock_does_not_offer_are_refused_without_retries(account):
-    result = run_in_sandbox("import boto3\nreturn boto3.client('batch').describe_job_queues()",
-                            account=account)
+    result = run_in_sandbox(
+        "import boto3\nreturn boto3.client('batch').describe_job_queues()", account=account
+    )
     assert result["ok"] is False and "UnsupportedService" in result["error"]
     assert result["seconds"] < 2

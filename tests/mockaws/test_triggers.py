@@ -14,19 +14,51 @@ from lambdalab.mockaws.triggers import MAX_CHAIN, Triggers
 START = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)  # a Monday
 
 FIXTURE = {
-    "s3": {"buckets": [{"name": "uploads", "notifications": [
-        {"function": "thumbnailer", "events": ["s3:ObjectCreated:*"], "prefix": "images/"}]},
-                       {"name": "loop"}]},
-    "dynamodb": {"tables": [{"name": "Payments", "partition_key": {"name": "order_id", "type": "S"},
-                             "stream": "NEW_AND_OLD_IMAGES"}]},
+    "s3": {
+        "buckets": [
+            {
+                "name": "uploads",
+                "notifications": [
+                    {
+                        "function": "thumbnailer",
+                        "events": ["s3:ObjectCreated:*"],
+                        "prefix": "images/",
+                    }
+                ],
+            },
+            {"name": "loop"},
+        ]
+    },
+    "dynamodb": {
+        "tables": [
+            {
+                "name": "Payments",
+                "partition_key": {"name": "order_id", "type": "S"},
+                "stream": "NEW_AND_OLD_IMAGES",
+            }
+        ]
+    },
     "sqs": {"queues": [{"name": "orders"}]},
     "sns": {"topics": [{"name": "alerts"}]},
-    "cloudwatch": {"alarms": [{"name": "high-cpu", "namespace": "AWS/EC2",
-                               "metric": "CPUUtilization", "threshold": 80,
-                               "comparison": "GreaterThanThreshold", "state": "OK",
-                               "dimensions": {"InstanceId": "i-1"}}]},
-    "events": {"rules": [{"name": "nightly-stop", "schedule": "cron(0 19 ? * MON-FRI *)"},
-                         {"name": "every-5", "schedule": "rate(5 minutes)"}]},
+    "cloudwatch": {
+        "alarms": [
+            {
+                "name": "high-cpu",
+                "namespace": "AWS/EC2",
+                "metric": "CPUUtilization",
+                "threshold": 80,
+                "comparison": "GreaterThanThreshold",
+                "state": "OK",
+                "dimensions": {"InstanceId": "i-1"},
+            }
+        ]
+    },
+    "events": {
+        "rules": [
+            {"name": "nightly-stop", "schedule": "cron(0 19 ? * MON-FRI *)"},
+            {"name": "every-5", "schedule": "rate(5 minutes)"},
+        ]
+    },
 }
 
 
@@ -35,8 +67,11 @@ class FakeInvocation:
         self.status, self.payload = status, payload
 
     def to_dict(self):
-        return {"status": self.status, "payload": self.payload,
-                "function_error": None if self.status == "success" else "Unhandled"}
+        return {
+            "status": self.status,
+            "payload": self.payload,
+            "function_error": None if self.status == "success" else "Unhandled",
+        }
 
 
 class FakeRuntime:
@@ -65,8 +100,9 @@ def account():
 
 def test_upload_into_a_notified_prefix_invokes_with_the_s3_put_event(account):
     rt = FakeRuntime()
-    with Triggers(account=account, runtime=rt, functions=functions(thumbnailer=lambda e, a: "ok"),
-                  clock=START) as triggers:
+    with Triggers(
+        account=account, runtime=rt, functions=functions(thumbnailer=lambda e, a: "ok"), clock=START
+    ) as triggers:
         assert triggers.wire_fixture_notifications() == 1
         triggers.upload_object(bucket="uploads", key="images/cat 1.png", body=b"\x89PNG")
         triggers.upload_object(bucket="uploads", key="docs/readme.txt", body="not an image")
@@ -81,8 +117,9 @@ def test_a_failing_async_invocation_is_retried_twice_and_every_attempt_recorded(
     def broken(event, aws):
         raise RuntimeError("cannot parse")
 
-    with Triggers(account=account, runtime=FakeRuntime(), functions=functions(thumbnailer=broken),
-                  clock=START) as triggers:
+    with Triggers(
+        account=account, runtime=FakeRuntime(), functions=functions(thumbnailer=broken), clock=START
+    ) as triggers:
         triggers.on_s3(function="thumbnailer", bucket="uploads")
         triggers.upload_object(bucket="uploads", key="x.csv", body="a")
         records = triggers.wait()
@@ -92,21 +129,29 @@ def test_a_failing_async_invocation_is_retried_twice_and_every_attempt_recorded(
 
 def test_advancing_the_clock_fires_each_schedule_at_its_times_in_order(account):
     rt = FakeRuntime()
-    with Triggers(account=account, runtime=rt, clock=START,
-                  functions=functions(stopper=lambda e, a: None, poller=lambda e, a: None)) as t:
+    with Triggers(
+        account=account,
+        runtime=rt,
+        clock=START,
+        functions=functions(stopper=lambda e, a: None, poller=lambda e, a: None),
+    ) as t:
         t.on_schedule(function="stopper", rule="nightly-stop")
         t.on_schedule(function="poller", rule="every-5")
         records = t.advance_clock(hours=2)
         account.boto3_client("events").disable_rule(Name="every-5")
         later = t.advance_clock(to=datetime(2026, 12, 12, 20, 0, tzinfo=UTC))  # to Saturday
     stops = [r.event["time"] for r in records + later if r.function == "stopper"]
-    assert stops == ["2026-12-07T19:00:00Z", "2026-12-08T19:00:00Z", "2026-12-09T19:00:00Z",
-                     "2026-12-10T19:00:00Z", "2026-12-11T19:00:00Z"]
+    assert stops == [
+        "2026-12-07T19:00:00Z",
+        "2026-12-08T19:00:00Z",
+        "2026-12-09T19:00:00Z",
+        "2026-12-10T19:00:00Z",
+        "2026-12-11T19:00:00Z",
+    ]
     polls = [r for r in records if r.function == "poller"]
     assert len(polls) == 24 and polls[0].event["time"] == "2026-12-07T18:05:00Z"
     assert not [r for r in later if r.function == "poller"], "a disabled rule must not fire"
-    assert polls[0].event["resources"] == [
-        "arn:aws:events:us-east-1:123456789012:rule/every-5"]
+    assert polls[0].event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/every-5"]
 
 
 def test_item_writes_reach_a_stream_function_as_insert_modify_remove(account):
@@ -119,7 +164,9 @@ def test_item_writes_reach_a_stream_function_as_insert_modify_remove(account):
     names = [r.event["Records"][0]["eventName"] for r in t.records]
     assert names == ["INSERT", "MODIFY", "REMOVE"]
     modify = t.records[1].event["Records"][0]["dynamodb"]
-    assert modify["OldImage"]["amount"] == {"N": "12.5"} and modify["NewImage"]["amount"] == {"N": "15"}
+    assert modify["OldImage"]["amount"] == {"N": "12.5"} and modify["NewImage"]["amount"] == {
+        "N": "15"
+    }
 
 
 def test_sqs_batches_are_deleted_only_when_the_function_succeeds(account):
@@ -136,7 +183,9 @@ def test_sqs_batches_are_deleted_only_when_the_function_succeeds(account):
         assert account.state()["sqs"]["orders"] == {"messages": 0, "in_flight": 1}
         account.boto3_client("sqs").change_message_visibility(
             QueueUrl=account.boto3_client("sqs").get_queue_url(QueueName="orders")["QueueUrl"],
-            ReceiptHandle=first[0].event["Records"][0]["receiptHandle"], VisibilityTimeout=0)
+            ReceiptHandle=first[0].event["Records"][0]["receiptHandle"],
+            VisibilityTimeout=0,
+        )
         second = t.pump()
     assert first[0].status == "error" and second[0].status == "success"
     assert second[0].event["Records"][0]["attributes"]["ApproximateReceiveCount"] == "2"
@@ -144,22 +193,30 @@ def test_sqs_batches_are_deleted_only_when_the_function_succeeds(account):
 
 
 def test_alarm_transition_sends_the_state_change_and_no_event_without_a_change(account):
-    with Triggers(account=account, runtime=FakeRuntime(), clock=START,
-                  functions=functions(pager=lambda e, a: None)) as t:
+    with Triggers(
+        account=account,
+        runtime=FakeRuntime(),
+        clock=START,
+        functions=functions(pager=lambda e, a: None),
+    ) as t:
         t.on_alarm(function="pager", alarm="high-cpu")
         fired = t.set_alarm_state(alarm="high-cpu", state="ALARM")
         again = t.set_alarm_state(alarm="high-cpu", state="ALARM")
     detail = fired[0].event["detail"]
     assert detail["state"]["value"] == "ALARM" and detail["previousState"]["value"] == "OK"
     assert detail["configuration"]["metrics"][0]["metricStat"]["metric"]["dimensions"] == {
-        "InstanceId": "i-1"}
+        "InstanceId": "i-1"
+    }
     assert again == []
     assert account.state()["cloudwatch"]["alarms"]["high-cpu"]["state"] == "ALARM"
 
 
 def test_sns_publish_invokes_subscribers(account):
-    with Triggers(account=account, runtime=FakeRuntime(),
-                  functions=functions(notify=lambda e, a: e["Records"][0]["Sns"]["Message"])) as t:
+    with Triggers(
+        account=account,
+        runtime=FakeRuntime(),
+        functions=functions(notify=lambda e, a: e["Records"][0]["Sns"]["Message"]),
+    ) as t:
         t.on_sns(function="notify", topic="alerts")
         (record,) = t.publish(topic="alerts", message="disk full", subject="Disk")
     assert record.invocation["payload"] == "disk full"
@@ -168,16 +225,17 @@ def test_sns_publish_invokes_subscribers(account):
 def test_handler_writes_cascade_to_other_triggers_and_a_recursive_loop_is_cut(account):
     def fan_out(event, aws):
         key = event["Records"][0]["s3"]["object"]["key"]
-        aws.boto3_client("dynamodb").put_item(TableName="Payments",
-                                              Item={"order_id": {"S": key}})
+        aws.boto3_client("dynamodb").put_item(TableName="Payments", Item={"order_id": {"S": key}})
 
     def copier(event, aws):
         n = len(event["Records"][0]["s3"]["object"]["key"])
         aws.boto3_client("s3").put_object(Bucket="loop", Key="k" * (n + 1), Body=b"again")
 
-    with Triggers(account=account, runtime=FakeRuntime(),
-                  functions=functions(fan_out=fan_out, audit=lambda e, a: None,
-                                      copier=copier)) as t:
+    with Triggers(
+        account=account,
+        runtime=FakeRuntime(),
+        functions=functions(fan_out=fan_out, audit=lambda e, a: None, copier=copier),
+    ) as t:
         t.on_s3(function="fan_out", bucket="uploads")
         t.on_dynamodb_stream(function="audit", table="Payments")
         t.on_s3(function="copier", bucket="loop")

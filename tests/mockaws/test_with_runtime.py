@@ -10,7 +10,7 @@ from tests.mockaws.data import typical_fixture
 
 runtime_module = pytest.importorskip("lambdalab.runtime")
 
-STOP_DEV = '''
+STOP_DEV = """
 import boto3
 
 ec2 = boto3.client("ec2")
@@ -23,9 +23,9 @@ def lambda_handler(event, context):
     if ids:
         ec2.stop_instances(InstanceIds=ids)
     return {"stopped": len(ids)}
-'''
+"""
 
-RECORD_UPLOAD = '''
+RECORD_UPLOAD = """
 import json, urllib.parse
 import boto3
 
@@ -39,15 +39,19 @@ def lambda_handler(event, context):
     table.put_item(Item={"order_id": order["order_id"], "created_at": "2026-12-01T00:00:00Z",
                          "source_key": key})
     return key
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def runtime():
     rt = runtime_module.Runtime()
     try:
-        probe = rt.invoke(runtime_module.FunctionConfig(code={"lambda_function.py":
-                          "def lambda_handler(e, c):\n    return 1\n"}), {})
+        probe = rt.invoke(
+            runtime_module.FunctionConfig(
+                code={"lambda_function.py": "def lambda_handler(e, c):\n    return 1\n"}
+            ),
+            {},
+        )
     except runtime_module.IsolationUnavailable as exc:
         rt.close()
         pytest.skip(f"sandbox unavailable here: {exc}")
@@ -68,20 +72,33 @@ def test_cost_saver_in_the_real_sandbox_stops_exactly_the_tagged_instances(runti
     assert first.status == "success" and first.payload == {"stopped": 5}
     assert second.payload == {"stopped": 0}
     assert sorted(n for n, i in instances.items() if i["state"] == "stopped") == [
-        "web-dev-0", "web-dev-2", "web-dev-4", "web-dev-6", "web-dev-8"]
+        "web-dev-0",
+        "web-dev-2",
+        "web-dev-4",
+        "web-dev-6",
+        "web-dev-8",
+    ]
 
 
 def test_an_upload_trigger_runs_the_learner_handler_against_the_same_account(runtime):
-    with MockAccount.start(fixtures=typical_fixture()) as acct, Triggers(
-            account=acct, runtime=runtime, functions={"recorder": _config(RECORD_UPLOAD)}) as t:
+    with (
+        MockAccount.start(fixtures=typical_fixture()) as acct,
+        Triggers(
+            account=acct, runtime=runtime, functions={"recorder": _config(RECORD_UPLOAD)}
+        ) as t,
+    ):
         t.on_s3(function="recorder", bucket="uploads", suffix=".json")
-        (record,) = t.upload_object(bucket="uploads", key="in/order 77.json",
-                                    body='{"order_id": "o-77"}')
+        (record,) = t.upload_object(
+            bucket="uploads", key="in/order 77.json", body='{"order_id": "o-77"}'
+        )
         items = acct.state()["dynamodb"]["Payments"]["items"]
     assert record.status == "success", record.invocation["logs"]
     assert record.invocation["payload"] == "in/order 77.json"
-    assert {"order_id": "o-77", "created_at": "2026-12-01T00:00:00Z",
-            "source_key": "in/order 77.json"} in items
+    assert {
+        "order_id": "o-77",
+        "created_at": "2026-12-01T00:00:00Z",
+        "source_key": "in/order 77.json",
+    } in items
 
 
 def test_without_a_mock_account_the_handler_cannot_reach_aws(runtime):
