@@ -31,6 +31,12 @@ class Lesson(models.Model):
     prerequisites = models.JSONField(default=list, help_text="Lesson slugs")
     body = models.TextField(help_text="lesson.md after the front matter")
     archived = models.BooleanField(default=False)
+    origin = models.CharField(
+        max_length=10,
+        choices=[("lessons", "the lessons/ folder"), ("web", "authored on the site")],
+        default="lessons",
+        help_text="sync_lessons archives only lessons that came from the folder",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -47,14 +47,16 @@ def catalog_sync(*, catalog: content.Catalog) -> SyncReport:
     report = SyncReport()
     kept_lessons, kept_exercises = set(), set()
     for lesson in catalog.lessons:
-        row = lesson_publish(lesson=lesson, report=report)
+        row = lesson_publish(lesson=lesson, report=report, origin="lessons")
         kept_lessons.add(row.pk)
         for position, exercise in enumerate(lesson.exercises):
             kept_exercises.add(
                 exercise_publish(exercise=exercise, lesson=row, position=position, report=report).pk
             )
-    _archive(Exercise.objects.exclude(pk__in=kept_exercises), "exercise", report)
-    _archive(Lesson.objects.exclude(pk__in=kept_lessons), "lesson", report)
+    # Lessons authored on the site (origin "web") are not in the folder; leave them alone.
+    from_folder = Exercise.objects.filter(lesson__origin="lessons")
+    _archive(from_folder.exclude(pk__in=kept_exercises), "exercise", report)
+    _archive(Lesson.objects.filter(origin="lessons").exclude(pk__in=kept_lessons), "lesson", report)
     return report
 
 
@@ -65,8 +67,14 @@ def _archive(rows: Any, what: str, report: SyncReport) -> None:
         report.add(f"archived {what} {row.slug}")
 
 
-def lesson_publish(*, lesson: content.Lesson, report: SyncReport | None = None) -> Lesson:
-    """Create or update one lesson, its files and its quizzes from parsed content."""
+def lesson_publish(
+    *, lesson: content.Lesson, report: SyncReport | None = None, origin: str = "web"
+) -> Lesson:
+    """Create or update one lesson, its files and its quizzes from parsed content.
+
+    `origin` is recorded when the lesson is created ("web" for the site's authoring tools);
+    catalog_sync passes "lessons", which also claims an existing lesson for the folder.
+    """
     report = report if report is not None else SyncReport()
     values = {
         "dir_name": lesson.dir_name,
@@ -79,7 +87,11 @@ def lesson_publish(*, lesson: content.Lesson, report: SyncReport | None = None) 
         "body": lesson.body,
         "archived": False,
     }
-    row, created = Lesson.objects.get_or_create(slug=lesson.slug, defaults=values)
+    row, created = Lesson.objects.get_or_create(
+        slug=lesson.slug, defaults={**values, "origin": origin}
+    )
+    if origin == "lessons":
+        values["origin"] = "lessons"
     if created:
         report.add(f"created lesson {lesson.slug}")
     elif _update(row, values):

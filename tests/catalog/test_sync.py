@@ -171,3 +171,22 @@ def test_stored_lessons_parse_back_into_content(tmp_path):
     assert lesson.quizzes[0].id == "pay-per-use"
     assert [e.slug for e in lesson.exercises] == ["greet"]
     assert parse_catalog(catalog_files()).lessons[0].slug == "hello-lambda"
+
+
+def test_lessons_authored_on_the_site_survive_a_folder_sync(tmp_path):
+    from lambdalab.catalog.services import exercise_publish, lesson_publish
+
+    web = parse_catalog(lesson_files("07-from-the-web")).lessons[0]
+    web.slug = "from-the-web"
+    web.exercises[0].slug = "web-greet"
+    row = lesson_publish(lesson=web)
+    exercise_publish(exercise=web.exercises[0], lesson=row)
+    root = write_tree(tmp_path / "lessons", lesson_files())
+
+    output = sync(root)
+
+    assert "archived" not in output
+    assert not Lesson.objects.get(slug="from-the-web").archived
+    assert Lesson.objects.get(slug="from-the-web").origin == "web"
+    assert not Exercise.objects.get(slug="web-greet").archived
+    assert Lesson.objects.get(slug="hello-lambda").origin == "lessons"
