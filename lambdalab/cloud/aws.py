@@ -21,7 +21,7 @@ SESSION_SECONDS = 900  # the shortest STS allows: a job finishes well within it
 # One attempt per call: a throttled job is re-queued with a growing countdown instead of
 # sleeping inside a worker slot (see services.job_retry_or_fail).
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 1},
+    retries={"mode": "standard", "total_max_attempts": 1},
     connect_timeout=5,
     read_timeout=70,
     user_agent_appid="LambdaLab",
