@@ -23,8 +23,12 @@ class Check:
 
     @property
     def options(self) -> dict[str, Any]:
-        """The argument when it is a mapping (e.g. {"repeat": 3}), else {}."""
-        return dict(self.arg) if isinstance(self.arg, Mapping) else {}
+        """The argument when it is a mapping, else {}; repeating kinds carry their effective
+        "repeat" (defaults included), so callers can bound how many invocations a test makes."""
+        options = dict(self.arg) if isinstance(self.arg, Mapping) else {}
+        if self.kind in ("idempotent", "init_once"):
+            options["repeat"] = repeat_count(self)
+        return options
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {self.kind: self.arg}

@@ -276,3 +276,9 @@ def test_every_documented_check_kind_is_exercised_here():
     covered |= {"aws_object", "config", "idempotent", "init_once", "python"}
 
     assert covered == set(ARG_SCHEMAS)
+
+
+def test_repeating_checks_report_their_effective_repeat():
+    assert Check("init_once", {"log": "INIT"}).options == {"log": "INIT", "repeat": 3}
+    assert Check("idempotent", None).options == {"repeat": 2}
+    assert Check("returns", {"a": 1}).options == {"a": 1}
