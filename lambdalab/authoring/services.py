@@ -251,3 +251,48 @@ def lesson_draft_publish(*, draft: LessonDraft) -> Lesson:
     draft.lesson, draft.published_text = row, draft.text
     draft.save(update_fields=["lesson", "published_text", "updated_at"])
     return row
+
+
+def lesson_quiz_append(*, draft: LessonDraft, quiz: dict[str, Any]) -> LessonDraft:
+    """Add a quiz block at the end of the draft (authors can move it in the editor)."""
+    import yaml
+
+    block = yaml.safe_dump(quiz, sort_keys=False, allow_unicode=True, width=100)
+    text = draft.text.rstrip("\n") + f"\n\n```quiz\n{block}```\n"
+    return lesson_draft_save(draft=draft, text=text)
+
+
+def lesson_preview_html(*, text: str) -> str:
+    """The Markdown after the front matter, rendered and sanitised as students will see it."""
+    from lambdalab.catalog.render import render_markdown
+
+    body = text.replace("\r\n", "\n")
+    if body.startswith("---\n"):
+        end = body.find("\n---", 4)
+        body = body[end + 4 :] if end != -1 else ""
+    return render_markdown(body)
+
+
+NEW_LESSON = """\
+---
+title: {title}
+slug: {slug}
+summary: One or two sentences on what this lesson teaches.
+objectives:
+  - Something the learner will be able to do
+minutes: 20
+prerequisites: []
+---
+## Introduction
+
+Write the lesson here.
+"""
+
+
+def lesson_draft_create(*, author, dir_name: str) -> LessonDraft:
+    slug = dir_name.split("-", 1)[1]
+    if Lesson.objects.filter(slug=slug).exists() or Lesson.objects.filter(dir_name=dir_name).exists():
+        raise AuthoringError(f"A lesson {slug!r} already exists; edit it instead.")
+    text = NEW_LESSON.format(title=slug.replace("-", " ").capitalize(), slug=slug)
+    draft = LessonDraft(author=author, dir_name=dir_name)
+    return lesson_draft_save(draft=draft, text=text)

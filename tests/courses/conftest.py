@@ -47,3 +47,9 @@ def enqueued(monkeypatch):
         lambda args, queue, countdown=0: sent.append(("courses.regrade_item", args[0], queue)),
     )
     return sent
+
+
+@pytest.fixture(autouse=True)
+def quick_passwords(settings):
+    """Personas are created per test; a fast hasher keeps the matrix of views quick to run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
