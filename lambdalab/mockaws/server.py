@@ -333,15 +333,22 @@ def serve_channel(fd: int) -> None:
 # ------------------------------------------------------------------------------ dispatching
 
 
+_services_by_host: dict[str, str | None] = {}
+
+
 def _service_for(url: str) -> str | None:
+    """The moto service a URL reaches; moto's patterns are per host, so cache by host."""
     import moto.backend_index as backend_index
 
     parts = urlsplit(url)
-    clean = f"{parts.scheme}://{parts.netloc}{parts.path}"
-    for service, pattern in backend_index.backend_url_patterns:
-        if pattern.match(clean):
-            return service
-    return None
+    host_key = f"{parts.scheme}://{parts.netloc}"
+    if host_key in _services_by_host:
+        return _services_by_host[host_key]
+    clean = f"{host_key}/"
+    found = next((s for s, p in backend_index.backend_url_patterns if p.match(clean)), None)
+    if len(_services_by_host) < 4096:  # bounded: S3 virtual hosts add one entry per bucket
+        _services_by_host[host_key] = found
+    return found
 
 
 def _denied(code: str, message: str, status: int = 403) -> tuple[dict[str, Any], bytes]:

@@ -165,3 +165,31 @@ def test_services_the_mock_does_not_offer_are_refused_without_retries(account):
     )
     assert result["ok"] is False and "UnsupportedService" in result["error"]
     assert result["seconds"] < 2
+
+
+def test_moto_cannot_be_made_to_call_the_host_network_for_the_learner(account):
+    # SNS delivers to http subscribers from inside moto (SSRF if moto could reach the host).
+    import socket as _socket
+
+    listener = _socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(1.0)
+    port = listener.getsockname()[1]
+    result = run_in_sandbox(
+        f"""
+        import boto3
+        sns = boto3.client("sns")
+        arn = sns.create_topic(Name="ssrf")["TopicArn"]
+        sns.subscribe(TopicArn=arn, Protocol="http", Endpoint="http://127.0.0.1:{port}/")
+        sns.publish(TopicArn=arn, Message="hello")
+        return "published"
+    """,
+        account=account,
+    )
+    try:
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+    assert result["ok"] or "Error" in result.get("type", "")
