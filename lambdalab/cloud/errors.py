@@ -138,6 +138,8 @@ def _explain_client_error(exc: ClientError, *, region: str, action: str) -> Clou
         )
     if code in REGION_DISABLED or (code in BAD_CREDENTIALS and region in OPT_IN_REGIONS):
         return CloudError(_region_message(region), code=code)
+    if code in ACCESS_DENIED and operation == "AssumeRole":
+        return CloudError(_assume_message(aws_message), code=code)
     if code in ACCESS_DENIED:
         return CloudError(_denied_message(operation, aws_message), code=code)
     if code in BAD_CREDENTIALS:
@@ -174,6 +176,14 @@ def _denied_message(operation: str, aws_message: str) -> str:
         f"Access denied: your AWS account does not let LambdaLab call {operation}. Attach the "
         f"permission policy shown on the Cloud page to the role or user. AWS said: "
         f"{aws_message}"
+    )
+
+
+def _assume_message(aws_message: str) -> str:
+    return (
+        "LambdaLab could not sign in to your account: AWS refused to let it assume your role. "
+        "Check the role ARN, and that the role's trust policy is the one on the Cloud page, "
+        f"with your ExternalId. AWS said: {aws_message}"
     )
 
 

@@ -189,3 +189,82 @@ def test_a_duplicate_delivery_does_nothing(student, connected, deploy_queue, pos
 
     assert services.deployment_execute(deployment_id=deployment.pk) is False
     assert Deployment.objects.get().deliveries == 1
+
+
+def test_a_role_whose_trust_policy_refuses_lambdalab_points_at_the_trust_policy(
+    ada, student, connected, post, deploy_queue, aws_fault
+):
+    aws_fault(
+        "sts.AssumeRole",
+        403,
+        "AccessDenied",
+        "User: arn:aws:iam::123456789012:user/lambdalab is not authorized to perform: "
+        "sts:AssumeRole",
+        protocol="query",
+    )
+
+    post(ada, reverse("cloud_verify"))
+    deploy_queue.run_all()
+
+    verification = Verification.objects.get()
+    assert verification.status == Status.ERROR
+    assert "AWS refused to let it assume your role" in verification.error_message
+    assert "with your ExternalId" in verification.error_message
+
+
+SIMULATION = """<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{}
+  </EvaluationResults></SimulatePrincipalPolicyResult>
+  <ResponseMetadata><RequestId>sim</RequestId></ResponseMetadata>
+</SimulatePrincipalPolicyResponse>"""
+RESULT = """<member><EvalActionName>{}</EvalActionName><EvalResourceName>*</EvalResourceName>
+  <EvalDecision>{}</EvalDecision><MatchedStatements/><MissingContextValues/></member>"""
+
+
+def test_verify_uses_iam_simulation_where_available_and_lists_what_is_denied(
+    ada, student, connected, post, deploy_queue, monkeypatch
+):
+    """IAM answers SimulatePrincipalPolicy (moto does not): its real response shape is replayed."""
+    import io
+
+    from botocore import handlers
+    from botocore.awsrequest import AWSResponse
+
+    asked = []
+
+    class Raw(io.BytesIO):
+        def stream(self, **_kwargs):
+            yield self.read()
+
+    def simulate(request, **_kwargs):
+        from urllib.parse import parse_qs
+
+        form = parse_qs(request.body.decode() if isinstance(request.body, bytes) else request.body)
+        actions = [v[0] for k, v in sorted(form.items()) if k.startswith("ActionNames.member")]
+        asked.append((form["PolicySourceArn"][0], form["ResourceArns.member.1"][0], actions))
+        members = "".join(
+            RESULT.format(a, "implicitDeny" if a == "iam:PassRole" else "allowed") for a in actions
+        )
+        return AWSResponse(
+            request.url, 200, {"Content-Type": "text/xml"}, Raw(SIMULATION.format(members).encode())
+        )
+
+    monkeypatch.setattr(
+        handlers,
+        "BUILTIN_HANDLERS",
+        [*handlers.BUILTIN_HANDLERS, ("before-send.iam.SimulatePrincipalPolicy", simulate)],
+    )
+
+    post(ada, reverse("cloud_verify"))
+    deploy_queue.run_all()
+
+    verification = Verification.objects.get()
+    assert verification.report["method"] == "simulation"
+    denied = [c["action"] for c in verification.report["checks"] if c["result"] == "denied"]
+    assert denied == ["iam:PassRole"]
+    # the role itself is simulated, against the kind of resource LambdaLab creates
+    principal, resource, _ = asked[0]
+    assert principal == connected.role_arn
+    assert resource == f"arn:aws:lambda:eu-west-1:{connected.account_id}:function:lambdalab-probe"
+    panel = ada.get(reverse("cloud_verification"), HTTP_HX_REQUEST="true").content.decode()
+    assert "permissions missing" in panel and "Checked with iam:SimulatePrincipalPolicy" in panel
