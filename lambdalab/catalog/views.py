@@ -24,6 +24,8 @@ from lambdalab.progress import selectors as progress
 from lambdalab.progress.models import QuizAnswer
 
 # The renderer leaves one empty placeholder per quiz, exercise or widget block, in order.
+# Code blocks can scroll sideways; keyboard users need to be able to focus them to scroll.
+PRE = re.compile(r"<pre(?=[\s>])")
 PLACEHOLDER = re.compile(r'<div class="lesson-(quiz|exercise|widget)"([^>]*)>.*?</div>', re.S)
 ATTRIBUTE = re.compile(r'data-([a-z-]+)="([^"]*)"')
 ASSET_TYPES = {".svg": "image/svg+xml"}  # lesson files are text: diagrams are hand-written SVG
@@ -64,6 +66,7 @@ def _segments(lesson: Lesson, request: HttpRequest) -> list[Segment]:
     html = render_lesson_html(
         lesson.content(), asset_url=lambda path: reverse("lesson_asset", args=[lesson.slug, path])
     )
+    html = PRE.sub('<pre tabindex="0"', html)
     quizzes = {q.quiz_id: q for q in selectors.lesson_quizzes(lesson=lesson)}
     answers = progress.quiz_answers(user=request.user, lesson=lesson)
     exercises = {e.slug: e for e in lesson.exercises.filter(archived=False)}

@@ -58,6 +58,7 @@ function mountEditor(textarea, onChange) {
           indentWithTab]),
         EditorView.contentAttributes.of({
           "aria-label": textarea.dataset.label || "Code",
+          tabindex: "0",
           "aria-describedby": textarea.getAttribute("aria-describedby") || "",
         }),
         EditorView.updateListener.of((update) => {
@@ -77,6 +78,8 @@ function mountEditor(textarea, onChange) {
   if (label) label.removeAttribute("for"); // the editor carries the label now
   textarea.after(view.dom);
   textarea.editorView = view;
+  // Line heights are measured once; measure again when web fonts or layout settle.
+  document.fonts?.ready.then(() => view.requestMeasure());
   return view;
 }
 

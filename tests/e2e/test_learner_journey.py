@@ -1,0 +1,138 @@
+"""A new learner's first day, in a real browser against a real server, worker and sandbox."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from lambdalab.catalog.models import Exercise, Lesson, Quiz
+from tests.e2e.conftest import axe_violations, screenshot, sign_up
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.root]
+
+
+def _solution(slug: str) -> str:
+    content = Exercise.objects.get(slug=slug).current_version.content()
+    return content.solution_files["lambda_function.py"]
+
+
+def _replace_code(page, code: str) -> None:
+    editor = page.get_by_role("textbox", name="Handler code")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(code)  # as a paste: no auto-indent on top of the code's own
+
+
+def test_sign_up_learn_test_submit_and_see_progress(page):
+    sign_up(page)
+    lesson = Lesson.objects.order_by("position").first()
+    quiz = Quiz.objects.filter(lesson=lesson, kind="single").order_by("position").first()
+
+    page.get_by_role("link", name=lesson.title).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.title)
+    screenshot(page, "lesson")
+    section = page.locator(f"#quiz-{quiz.quiz_id}")
+    section.locator("input[name=option]").nth(quiz.correct_indexes[0]).check()
+    section.get_by_role("button", name="Check answer").click()
+    expect(page.locator(f"#quiz-{quiz.quiz_id} .quiz-feedback")).to_contain_text("Correct")
+    expect(page.locator(f"#quiz-{quiz.quiz_id} .explanation").first).to_be_visible()
+
+    page.get_by_role("link", name="Open the exercise").first.click()
+    expect(page.get_by_role("button", name="Test", exact=True)).to_be_visible()
+    _replace_code(page, _solution("first-handler"))
+    expect(page.locator("#save-status")).to_contain_text("Draft saved", timeout=10_000)
+
+    page.get_by_role("button", name="Test", exact=True).click()
+    result = page.locator("#test-result")
+    expect(result).to_contain_text("REPORT RequestId:", timeout=60_000)
+    expect(result).to_contain_text("Succeeded")
+    expect(result.locator(".badge-cold, .badge-warm")).to_have_count(1)
+    expect(result).to_contain_text("Cost per million")
+    screenshot(page, "exercise-tested")
+
+    page.get_by_role("button", name="Submit", exact=True).click()
+    graded = page.locator("#submit-result")
+    expect(graded).to_contain_text("100%", timeout=120_000)
+    expect(graded).to_contain_text("All tests passed")
+    screenshot(page, "exercise-graded")
+
+    page.reload()  # the draft comes back
+    expect(page.locator("#save-status")).to_contain_text("Draft restored")
+    expect(page.get_by_role("textbox", name="Handler code")).to_contain_text("GREETING")
+
+    page.get_by_role("link", name="Dashboard").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your dashboard")
+    expect(page.locator(".exercise-scores").first).to_contain_text(re.compile(r"100%\s*Passed"))
+    assert page.get_by_test_id("overall").inner_text() != "0%"
+    screenshot(page, "dashboard")
+
+
+def test_keyboard_only_learner_writes_tests_and_leaves_the_editor(page):
+    sign_up(page, "keyboarder")
+    page.goto("/exercises/first-handler/")
+    page.locator("#main").focus()
+    editor = page.get_by_role("textbox", name="Handler code")
+    for _ in range(80):  # Tab from the top of the page to the editor
+        page.keyboard.press("Tab")
+        if editor.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the editor labelled “Handler code”")
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(_solution("first-handler"))
+    page.keyboard.press("Tab")  # Tab indents inside the editor ...
+    assert editor.evaluate("el => el === document.activeElement")
+    page.keyboard.press("Escape")  # ... Escape, then Tab, leaves it
+    page.keyboard.press("Tab")
+    assert not editor.evaluate("el => el === document.activeElement")
+
+    for _ in range(80):
+        name = page.evaluate("() => document.activeElement.textContent.trim()")
+        if name == "Test":
+            break
+        if page.evaluate("() => document.activeElement.classList.contains('cm-content')"):
+            page.keyboard.press("Escape")  # the event editor: leave it the same way
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("Tab never reached the Test button")
+    page.keyboard.press("Enter")
+    expect(page.locator("#test-result")).to_contain_text("REPORT RequestId:", timeout=60_000)
+
+
+def test_invalid_event_shows_its_line_before_anything_runs(page):
+    sign_up(page, "eventer")
+    page.goto("/exercises/first-handler/")
+    event = page.get_by_role("textbox", name="Event JSON")
+    event.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text('{\n  "name": "Ada",\n  oops\n}')
+    page.get_by_role("button", name="Test", exact=True).click()
+    expect(page.locator("#event-error")).to_contain_text("Line 3")
+
+
+@pytest.mark.parametrize("path,name", [
+    ("/", "home"), ("/lessons/what-is-serverless/", "lesson-1"),
+    ("/lessons/serverless-vs-ec2/", "lesson-3-calculator"), ("/exercises/first-handler/",
+                                                              "exercise"),
+    ("/dashboard/", "dashboard-empty"), ("/labs/cost/", "labs"),
+])
+def test_pages_have_no_serious_accessibility_violations(page, path, name):
+    sign_up(page, f"axe{abs(hash(path)) % 10000}")
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    screenshot(page, f"axe-{name}")
+    assert axe_violations(page) == []
+
+
+def test_exercise_page_fits_a_narrow_screen(page):
+    sign_up(page, "phone")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/exercises/first-handler/")
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "exercise-narrow")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    expect(page.get_by_role("button", name="Submit", exact=True)).to_be_visible()
