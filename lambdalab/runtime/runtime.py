@@ -198,26 +198,15 @@ class Runtime:
     def _checkout(self, config: FunctionConfig, owner: str, *, fresh: bool) -> Environment:
         self.reap_idle()
         key = (owner, config.fingerprint())
-        stale: list[Environment] = []
         with self._lock:
             if self._closed:
                 raise RuntimeError("Runtime is closed")
             stale = self._forget_other_versions(owner, config)
-            warm = self._idle.get(key)
-            if warm and not fresh:
-                env = warm.pop()  # most recently used first, as Lambda tends to
-                for old in stale:
-                    self._destroy_later(old)
-                return env
-            while self._live >= self.max_environments:
-                victim = self._oldest_idle()
-                if victim is not None:
-                    stale.append(victim)
-                    break
-                self._lock.wait()
-            self._live += 1
+            env = self._reserve(key, fresh, stale)
         for old in stale:
             self._destroy_later(old)  # teardown is off the invocation's critical path
+        if env is not None:
+            return env
         try:
             return self._create(config, owner)
         except BaseException:
@@ -225,6 +214,24 @@ class Runtime:
                 self._live -= 1
                 self._lock.notify_all()
             raise
+
+    def _reserve(
+        self, key: tuple[str, str], fresh: bool, stale: list[Environment]
+    ) -> Environment | None:
+        """Under the lock: a warm environment, or room for a new one (waiting if needed)."""
+        while True:
+            warm = self._idle.get(key)
+            if warm and not fresh:
+                return warm.pop()  # most recently used first, as Lambda tends to
+            if self._live < self.max_environments:
+                self._live += 1
+                return None
+            victim = self._oldest_idle()
+            if victim is not None:
+                stale.append(victim)
+                self._live += 1
+                return None
+            self._lock.wait()
 
     def _forget_other_versions(self, owner: str, config: FunctionConfig) -> list[Environment]:
         """A code or configuration change retires the function's old environments."""
@@ -265,6 +272,7 @@ class Runtime:
             else:
                 closed = False
                 self._idle.setdefault((env.owner, env.config.fingerprint()), []).append(env)
+                self._lock.notify_all()
         if closed:
             self._destroy(env)
 
