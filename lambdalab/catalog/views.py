@@ -135,7 +135,7 @@ def _quiz_view(quiz: Quiz | None, answer: QuizAnswer | None, saved: bool = True)
 
 @require_POST
 def quiz_answer(request: HttpRequest, slug: str, quiz_id: str) -> HttpResponse:
-    """Check an answer in place. Signed-in learners' answers are kept; visitors just get feedback."""
+    """Check an answer in place: a learner's answer is kept; a visitor just gets feedback."""
     lesson = selectors.lesson_get(slug=slug)
     quiz = selectors.quiz_get(lesson=lesson, quiz_id=quiz_id)
     selected = _selected(request.POST.getlist("option"))

@@ -44,8 +44,9 @@ class CostInputs:
         get = params.get
         architecture = get("architecture", base.architecture)
         return cls(
-            requests_per_month=int(_number(get("requests_per_month"), base.requests_per_month, 0,
-                                           1e11)),
+            requests_per_month=int(
+                _number(get("requests_per_month"), base.requests_per_month, 0, 1e11)
+            ),
             avg_duration_ms=_number(get("avg_duration_ms"), base.avg_duration_ms, 1, 900_000),
             memory_mb=int(_number(get("memory_mb"), base.memory_mb, 128, 10_240)),
             architecture=architecture if architecture in GB_SECOND_PRICE_USD else "x86_64",
@@ -82,8 +83,10 @@ def lambda_monthly_cost(inputs: CostInputs, requests: float) -> tuple[float, flo
     if inputs.free_tier:
         billable_requests = max(0.0, requests - FREE_REQUESTS)
         billable_gbs = max(0.0, gb_seconds - FREE_GB_SECONDS)
-    usd = billable_requests * REQUEST_PRICE_USD + billable_gbs * GB_SECOND_PRICE_USD[
-        inputs.architecture]
+    usd = (
+        billable_requests * REQUEST_PRICE_USD
+        + billable_gbs * GB_SECOND_PRICE_USD[inputs.architecture]
+    )
     return usd, gb_seconds
 
 
@@ -94,10 +97,16 @@ def cost_report(inputs: CostInputs) -> CostReport:
     ec2_usd = inputs.ec2_hourly_usd * HOURS_PER_MONTH
     break_even = _break_even(inputs, ec2_usd, per_request)
     return CostReport(
-        inputs=inputs, per_request_usd=per_request, per_million_usd=per_request * 1_000_000,
-        gb_seconds=gb_seconds, lambda_monthly_usd=lambda_usd, ec2_monthly_usd=ec2_usd,
+        inputs=inputs,
+        per_request_usd=per_request,
+        per_million_usd=per_request * 1_000_000,
+        gb_seconds=gb_seconds,
+        lambda_monthly_usd=lambda_usd,
+        ec2_monthly_usd=ec2_usd,
         break_even_requests=break_even,
-        cheaper="Lambda" if lambda_usd < ec2_usd else ("EC2" if ec2_usd < lambda_usd else "neither"),
+        cheaper="Lambda"
+        if lambda_usd < ec2_usd
+        else ("EC2" if ec2_usd < lambda_usd else "neither"),
         curve=_curve(inputs, ec2_usd, break_even),
     )
 
@@ -106,7 +115,7 @@ def _break_even(inputs: CostInputs, ec2_usd: float, per_request: float) -> int |
     if per_request <= 0:
         return None
     if inputs.free_tier:
-        # Past both free allowances every request costs per_request; find where the month equals EC2.
+        # The free allowances bend the curve: search for the month that costs what EC2 does.
         low, high = 0.0, 1e13
         for _ in range(200):
             mid = (low + high) / 2
@@ -124,8 +133,11 @@ def _curve(inputs: CostInputs, ec2_usd: float, break_even: int | None) -> list[C
     points = []
     for step in range(11):
         requests = round(top * step / 10)
-        points.append(CostPoint(requests, round(lambda_monthly_cost(inputs, requests)[0], 4),
-                                round(ec2_usd, 4)))
+        points.append(
+            CostPoint(
+                requests, round(lambda_monthly_cost(inputs, requests)[0], 4), round(ec2_usd, 4)
+            )
+        )
     return points
 
 
@@ -215,22 +227,39 @@ def timeline_svg_geometry(report: LabReport, *, width: int = 720, row: int = 28)
         y = 10 + index * row
         for span in env:
             x = 110 + span.start_ms * scale
-            bars.append({
-                "y": y, "x": round(x, 1), "h": row - 8, "request": span.request, "cold": span.cold,
-                "init_w": round((span.init_end_ms - span.start_ms) * scale, 1),
-                "run_x": round(110 + span.init_end_ms * scale, 1),
-                "run_w": round(max(2.0, (span.end_ms - span.init_end_ms) * scale), 1),
-                "label": f"request {span.request}: {'cold' if span.cold else 'warm'}, "
-                         f"{span.start_ms}–{span.end_ms} ms",
-            })
+            bars.append(
+                {
+                    "y": y,
+                    "x": round(x, 1),
+                    "h": row - 8,
+                    "request": span.request,
+                    "cold": span.cold,
+                    "init_w": round((span.init_end_ms - span.start_ms) * scale, 1),
+                    "run_x": round(110 + span.init_end_ms * scale, 1),
+                    "run_w": round(max(2.0, (span.end_ms - span.init_end_ms) * scale), 1),
+                    "label": f"request {span.request}: {'cold' if span.cold else 'warm'}, "
+                    f"{span.start_ms}–{span.end_ms} ms",
+                }
+            )
     throttle_y = 10 + len(report.environments) * row
     marks = [{"x": round(110 + at * scale, 1), "request": req} for req, at in report.throttles]
-    ticks = [{"x": round(110 + t * scale, 1), "label": f"{t} ms"}
-             for t in range(0, report.end_ms + 1, max(1, _tick(report.end_ms)))]
+    ticks = [
+        {"x": round(110 + t * scale, 1), "label": f"{t} ms"}
+        for t in range(0, report.end_ms + 1, max(1, _tick(report.end_ms)))
+    ]
     height = throttle_y + (row if report.throttles else 0) + 30
-    return {"width": width, "height": height, "bars": bars, "throttle_y": throttle_y,
-            "marks": marks, "ticks": ticks, "rows": [{"y": 10 + i * row + 15, "label": f"Env {i + 1}"}
-                     for i in range(len(report.environments))]}
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "throttle_y": throttle_y,
+        "marks": marks,
+        "ticks": ticks,
+        "rows": [
+            {"y": 10 + i * row + 15, "label": f"Env {i + 1}"}
+            for i in range(len(report.environments))
+        ],
+    }
 
 
 def _tick(end_ms: int) -> int:

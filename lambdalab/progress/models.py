@@ -1,4 +1,4 @@
-"""What a learner leaves behind while studying: drafts, saved test events, quiz answers, lessons done.
+"""What a learner leaves while studying: drafts, saved test events, quiz answers, lessons done.
 
 Graded attempts live in submissions; this app keeps the learner's own working state so that
 nothing they type is lost between visits.
@@ -65,6 +65,9 @@ class QuizAnswer(models.Model):
             models.UniqueConstraint(fields=["user", "quiz"], name="progress_quizanswer_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"answer to {self.quiz_id} by {self.user_id}"
+
 
 class LessonProgress(models.Model):
     """When a learner first opened a lesson and when they marked it done."""
@@ -79,3 +82,6 @@ class LessonProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="progress_lesson_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"lesson {self.lesson_id} for {self.user_id}"

@@ -68,11 +68,16 @@ def lesson_summaries(*, user, lessons: list[Lesson]) -> list[LessonSummary]:
     for lesson in lessons:
         exercises = [ExerciseProgress(e, best.get(e.pk)) for e in _published_exercises(lesson)]
         progress = seen.get(lesson.pk)
-        summaries.append(LessonSummary(
-            lesson=lesson, quizzes_total=totals.get(lesson.pk, 0),
-            quizzes_correct=correct.get(lesson.pk, 0), exercises=exercises,
-            opened=progress is not None, completed=bool(progress and progress.completed_at),
-        ))
+        summaries.append(
+            LessonSummary(
+                lesson=lesson,
+                quizzes_total=totals.get(lesson.pk, 0),
+                quizzes_correct=correct.get(lesson.pk, 0),
+                exercises=exercises,
+                opened=progress is not None,
+                completed=bool(progress and progress.completed_at),
+            )
+        )
     return summaries
 
 
@@ -137,13 +142,22 @@ def next_step(*, summaries: list[LessonSummary]) -> NextStep | None:
         lesson = summary.lesson
         for progress in summary.exercises:
             if not progress.passed:
-                why = ("Finish this exercise" if progress.best_score is not None
-                       else "Try this exercise")
-                return NextStep(progress.exercise.title, _exercise_url(progress.exercise),
-                                f"{why} from “{lesson.title}”.")
+                why = (
+                    "Finish this exercise"
+                    if progress.best_score is not None
+                    else "Try this exercise"
+                )
+                return NextStep(
+                    progress.exercise.title,
+                    _exercise_url(progress.exercise),
+                    f"{why} from “{lesson.title}”.",
+                )
         if summary.quizzes_correct < summary.quizzes_total or not summary.completed:
-            return NextStep(lesson.title, lesson.get_absolute_url(),
-                            "Read the lesson, answer its questions and mark it done.")
+            return NextStep(
+                lesson.title,
+                lesson.get_absolute_url(),
+                "Read the lesson, answer its questions and mark it done.",
+            )
     return None
 
 

@@ -51,7 +51,11 @@ def files_size(files: dict[str, str]) -> int:
 
 
 def draft_save(
-    *, user, exercise, files: dict[str, str], config: dict | None = None,
+    *,
+    user,
+    exercise,
+    files: dict[str, str],
+    config: dict | None = None,
     event_text: str | None = None,
 ) -> Draft:
     """Store the learner's latest code (and config and event). Refuses only what cannot be kept."""

@@ -17,8 +17,10 @@ from lambdalab.progress import labs, services, workspace
 from lambdalab.progress import selectors as progress
 
 EXERCISE_PAGE = "progress/exercise.html"
-TOO_BIG = ("Your code is larger than the 3 MB limit of the Lambda console editor. "
-           "It is still in your browser: remove something and try again.")
+TOO_BIG = (
+    "Your code is larger than the 3 MB limit of the Lambda console editor. "
+    "It is still in your browser: remove something and try again."
+)
 
 
 def exercise_or_missing(request: HttpRequest, slug: str) -> Exercise | HttpResponse:
@@ -54,22 +56,30 @@ def workspace_context(request: HttpRequest, exercise: Exercise, **extra: Any) ->
     if draft:
         config.update({k: v for k, v in draft.config.items() if k in content.configurable})
     choices = workspace.event_choices(exercise=exercise, content=content, user=request.user)
-    event_text = (draft.event_text if draft and draft.event_text else
-                  workspace.first_event_text(content))
+    event_text = (
+        draft.event_text if draft and draft.event_text else workspace.first_event_text(content)
+    )
     chosen = request.GET.get("event")
     for choice in choices:
         if chosen and choice.key == chosen:
             event_text = choice.body
     context = {
-        "exercise": exercise, "content": content, "lesson": exercise.lesson,
+        "exercise": exercise,
+        "content": content,
+        "lesson": exercise.lesson,
         "files": workspace.ordered_files(files, content.handler),
         "handler_file": workspace.handler_path(content.handler),
-        "config": config, "environment_text": workspace.environment_text(config["environment"]),
-        "configurable": content.configurable, "memory_choices": workspace.MEMORY_CHOICES,
-        "architectures": workspace.ARCHITECTURES, "event_text": event_text,
-        "event_choices": choices, "chosen_event": chosen or "",
+        "config": config,
+        "environment_text": workspace.environment_text(config["environment"]),
+        "configurable": content.configurable,
+        "memory_choices": workspace.MEMORY_CHOICES,
+        "architectures": workspace.ARCHITECTURES,
+        "event_text": event_text,
+        "event_choices": choices,
+        "chosen_event": chosen or "",
         "event_data": {c.key: c.body for c in choices},
-        "draft": draft, **run_context(latest_run(user=request.user, exercise=exercise)),
+        "draft": draft,
+        **run_context(latest_run(user=request.user, exercise=exercise)),
         "history": list(submission_history(user=request.user, exercise=exercise)[:20]),
         "visible_tests": [t for t in content.tests if t.visible],
         "hidden_count": sum(not t.visible for t in content.tests),
@@ -105,26 +115,40 @@ def draft_save(request: HttpRequest, slug: str) -> HttpResponse:
     if problems.errors.get("files") == TOO_BIG:
         return _save_refused(request, exercise, TOO_BIG)
     try:
-        services.draft_save(user=request.user, exercise=exercise, files=files, config=config,
-                            event_text=event_text)
+        services.draft_save(
+            user=request.user, exercise=exercise, files=files, config=config, event_text=event_text
+        )
         message = ""
     except services.DraftRefused as refused:
         message, status = refused.message, 422
     if not request.htmx:
         if message:
-            return render(request, EXERCISE_PAGE, workspace_context(
-                request, exercise, save_message=message), status=status)
+            return render(
+                request,
+                EXERCISE_PAGE,
+                workspace_context(request, exercise, save_message=message),
+                status=status,
+            )
         return redirect(reverse("exercise_detail", args=[slug]))
-    return render(request, f"{EXERCISE_PAGE}#save-status",
-                  {"save_message": message, "saved": not message}, status=status)
+    return render(
+        request,
+        f"{EXERCISE_PAGE}#save-status",
+        {"save_message": message, "saved": not message},
+        status=status,
+    )
 
 
 def _save_refused(request: HttpRequest, exercise: Exercise, message: str) -> HttpResponse:
     if request.htmx:
-        return render(request, f"{EXERCISE_PAGE}#save-status", {"save_message": message},
-                      status=413)
-    return render(request, EXERCISE_PAGE, workspace_context(request, exercise,
-                                                            save_message=message), status=413)
+        return render(
+            request, f"{EXERCISE_PAGE}#save-status", {"save_message": message}, status=413
+        )
+    return render(
+        request,
+        EXERCISE_PAGE,
+        workspace_context(request, exercise, save_message=message),
+        status=413,
+    )
 
 
 @login_required
@@ -156,35 +180,48 @@ def event_save(request: HttpRequest, slug: str) -> HttpResponse:
         services.event_save(user=request.user, exercise=exercise, name=name, body=body)
     if not request.htmx:
         if error:
-            return render(request, EXERCISE_PAGE, workspace_context(
-                request, exercise, event_error=error, event_text=body), status=422)
+            return render(
+                request,
+                EXERCISE_PAGE,
+                workspace_context(request, exercise, event_error=error, event_text=body),
+                status=422,
+            )
         return redirect(reverse("exercise_detail", args=[slug]) + f"?event=saved:{name}")
-    context = workspace_context(request, exercise, event_error=error, saved_name=name,
-                                event_text=body)
-    return render(request, f"{EXERCISE_PAGE}#event-picker", context,
-                  status=422 if error else 200)
+    context = workspace_context(
+        request, exercise, event_error=error, saved_name=name, event_text=body
+    )
+    return render(request, f"{EXERCISE_PAGE}#event-picker", context, status=422 if error else 200)
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={reverse('dashboard')}")
     lessons = list(catalog.lesson_list())
-    return render(request, "progress/dashboard.html",
-                  progress.dashboard(user=request.user, lessons=lessons))
+    return render(
+        request, "progress/dashboard.html", progress.dashboard(user=request.user, lessons=lessons)
+    )
 
 
 def cost_calculator(request: HttpRequest) -> HttpResponse:
     report = labs.cost_report(labs.CostInputs.from_params(request.GET))
     template = "progress/labs.html#cost" if request.htmx else "progress/labs.html"
     lab = labs.concurrency_simulate(labs.LabInputs())
-    return render(request, template, {"report": report, "lab": lab,
-                                      "geometry": labs.timeline_svg_geometry(lab)})
+    return render(
+        request,
+        template,
+        {"report": report, "lab": lab, "geometry": labs.timeline_svg_geometry(lab)},
+    )
 
 
 def concurrency_lab(request: HttpRequest) -> HttpResponse:
     lab = labs.concurrency_simulate(labs.LabInputs.from_params(request.GET))
     template = "progress/labs.html#concurrency" if request.htmx else "progress/labs.html"
-    return render(request, template, {
-        "lab": lab, "geometry": labs.timeline_svg_geometry(lab),
-        "report": labs.cost_report(labs.CostInputs()),
-    })
+    return render(
+        request,
+        template,
+        {
+            "lab": lab,
+            "geometry": labs.timeline_svg_geometry(lab),
+            "report": labs.cost_report(labs.CostInputs()),
+        },
+    )

@@ -61,8 +61,11 @@ def read_files(post: QueryDict, allowed: set[str], problems: FormProblems) -> di
             continue
         text = post.get(key, "").replace("\r\n", "\n")
         if "\ufffd" in text or "\x00" in text:
-            problems.add("files", f"{path} contains bytes that are not UTF-8 text (shown as �). "
-                                  "Remove them and try again; your draft is kept.")
+            problems.add(
+                "files",
+                f"{path} contains bytes that are not UTF-8 text (shown as �). "
+                "Remove them and try again; your draft is kept.",
+            )
         files[path] = text
     if not files:
         problems.add("files", "There is no code to run.")
@@ -115,18 +118,25 @@ def event_choices(*, exercise: Exercise, content: Any, user) -> list[EventChoice
     catalogue, and the learner's saved events."""
     choices = [
         EventChoice(f"test:{i}", "This exercise", f"Test: {test.name}", _pretty(test.event))
-        for i, test in enumerate(content.tests) if test.visible
+        for i, test in enumerate(content.tests)
+        if test.visible
     ]
     for path, text in sorted(exercise.current_version.files.items()):
         if path.startswith("events/") and path.endswith(".json"):
             choices.append(EventChoice(f"file:{path}", "This exercise", path[7:], text))
     for template in _templates():
-        choices.append(EventChoice(f"template:{template['name']}", "Templates",
-                                   template.get("title") or template["name"],
-                                   _pretty(template.get("event", template.get("json")))))
+        choices.append(
+            EventChoice(
+                f"template:{template['id']}",
+                "Templates",
+                template["name"],
+                _pretty(template["event"]),
+            )
+        )
     for saved in selectors.saved_events(user=user, exercise=exercise):
-        choices.append(EventChoice(f"saved:{saved.name}", "Your saved events", saved.name,
-                                   saved.body))
+        choices.append(
+            EventChoice(f"saved:{saved.name}", "Your saved events", saved.name, saved.body)
+        )
     return choices
 
 

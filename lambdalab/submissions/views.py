@@ -29,8 +29,9 @@ def _refuse(request, exercise, partial: str, message: str, *, retry_after=None, 
 def _keep_draft(request, exercise, files, config, event_text) -> str:
     """Save what the learner typed before anything else can go wrong."""
     try:
-        drafts.draft_save(user=request.user, exercise=exercise, files=files, config=config,
-                          event_text=event_text)
+        drafts.draft_save(
+            user=request.user, exercise=exercise, files=files, config=config, event_text=event_text
+        )
     except drafts.DraftRefused as refused:
         return refused.message
     return ""
@@ -55,12 +56,23 @@ def run_create(request: HttpRequest, slug: str) -> HttpResponse:
     content = exercise.current_version.content()
     try:
         run = services.run_create(
-            user=request.user, files=files, event=event, exercise=exercise,
-            handler=content.handler, config=config, cold=request.POST.get("cold") == "on",
+            user=request.user,
+            files=files,
+            event=event,
+            exercise=exercise,
+            handler=content.handler,
+            config=config,
+            cold=request.POST.get("cold") == "on",
         )
     except Refused as refused:
-        return _refuse(request, exercise, "test-result", refused.message,
-                       retry_after=refused.retry_after, status=429)
+        return _refuse(
+            request,
+            exercise,
+            "test-result",
+            refused.message,
+            retry_after=refused.retry_after,
+            status=429,
+        )
     if not request.htmx:
         return redirect(run.get_absolute_url())
     return render(request, f"{RUN_PAGE}#run", {"run": run, **_run_context(run)})
@@ -95,20 +107,28 @@ def submission_create(request: HttpRequest, slug: str) -> HttpResponse:
             user=request.user, exercise=exercise, files=files, config=config
         )
     except Refused as refused:
-        return _refuse(request, exercise, "submit-result", refused.message,
-                       retry_after=refused.retry_after, status=429)
+        return _refuse(
+            request,
+            exercise,
+            "submit-result",
+            refused.message,
+            retry_after=refused.retry_after,
+            status=429,
+        )
     if not request.htmx:
         return redirect(submission.get_absolute_url())
-    return render(request, f"{SUBMISSION_PAGE}#submission",
-                  {"submission": submission, **_submission_context(submission)})
+    return render(
+        request,
+        f"{SUBMISSION_PAGE}#submission",
+        {"submission": submission, **_submission_context(submission)},
+    )
 
 
 @login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(user=request.user, submission_id=submission_id)
     template = f"{SUBMISSION_PAGE}#submission" if request.htmx else SUBMISSION_PAGE
-    return render(request, template, {"submission": submission,
-                                      **_submission_context(submission)})
+    return render(request, template, {"submission": submission, **_submission_context(submission)})
 
 
 def _submission_context(submission) -> dict:
@@ -131,8 +151,9 @@ def submission_history(request: HttpRequest, slug: str) -> HttpResponse:
         older = selectors.submission_get(user=request.user, submission_id=int(older_id))
         newer = selectors.submission_get(user=request.user, submission_id=int(newer_id))
         if older.exercise_id == newer.exercise_id == exercise.pk:
-            context.update(diff=selectors.submission_diff(older=older, newer=newer),
-                           older=older, newer=newer)
+            context.update(
+                diff=selectors.submission_diff(older=older, newer=newer), older=older, newer=newer
+            )
     template = "submissions/history.html"
     if request.htmx and context["diff"] is not None:
         template += "#diff"

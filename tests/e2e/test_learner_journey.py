@@ -113,12 +113,17 @@ def test_invalid_event_shows_its_line_before_anything_runs(page):
     expect(page.locator("#event-error")).to_contain_text("Line 3")
 
 
-@pytest.mark.parametrize("path,name", [
-    ("/", "home"), ("/lessons/what-is-serverless/", "lesson-1"),
-    ("/lessons/serverless-vs-ec2/", "lesson-3-calculator"), ("/exercises/first-handler/",
-                                                              "exercise"),
-    ("/dashboard/", "dashboard-empty"), ("/labs/cost/", "labs"),
-])
+@pytest.mark.parametrize(
+    "path,name",
+    [
+        ("/", "home"),
+        ("/lessons/what-is-serverless/", "lesson-1"),
+        ("/lessons/serverless-vs-ec2/", "lesson-3-calculator"),
+        ("/exercises/first-handler/", "exercise"),
+        ("/dashboard/", "dashboard-empty"),
+        ("/labs/cost/", "labs"),
+    ],
+)
 def test_pages_have_no_serious_accessibility_violations(page, path, name):
     sign_up(page, f"axe{abs(hash(path)) % 10000}")
     page.goto(path)

@@ -11,8 +11,9 @@ from lambdalab.catalog.content import load_catalog
 from lambdalab.catalog.services import catalog_sync
 
 # LAMBDALAB_LESSONS_DIR lets a developer point at a clean copy while lessons/ is being edited.
-LESSONS = Path(os.environ.get("LAMBDALAB_LESSONS_DIR")
-               or Path(__file__).resolve().parents[2] / "lessons")
+LESSONS = Path(
+    os.environ.get("LAMBDALAB_LESSONS_DIR") or Path(__file__).resolve().parents[2] / "lessons"
+)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ def test_visitor_reads_a_lesson_without_javascript(anonymous, first_lesson):
     response = anonymous.get(first_lesson.get_absolute_url())
     page = response.content.decode()
     assert response.status_code == 200
-    assert f"<h1 id=\"lesson-title\">{first_lesson.title}</h1>" in page
+    assert f'<h1 id="lesson-title">{first_lesson.title}</h1>' in page
     assert f"About {first_lesson.minutes} min" in page
     # Quizzes are plain forms that post without JavaScript.
     quiz = Quiz.objects.filter(lesson=first_lesson).first()
@@ -96,17 +96,20 @@ def test_quiz_without_javascript_redirects_back_to_the_question(student_client, 
 def test_visitor_gets_feedback_but_nothing_is_kept(anonymous, first_lesson):
     quiz = Quiz.objects.filter(lesson=first_lesson).first()
     page = anonymous.post(
-        f"/lessons/{first_lesson.slug}/quiz/{quiz.quiz_id}/", {"option": quiz.correct_indexes},
+        f"/lessons/{first_lesson.slug}/quiz/{quiz.quiz_id}/",
+        {"option": quiz.correct_indexes},
         **HTMX,
     ).content.decode()
     assert "Correct" in page and "Log in to keep your answers" in page
     assert not QuizAnswer.objects.exists()
 
 
-def test_learner_marks_a_lesson_done_and_the_home_page_shows_it(student, student_client,
-                                                                 first_lesson):
-    response = student_client.post(f"/lessons/{first_lesson.slug}/complete/", {"done": "true"},
-                                   **HTMX)
+def test_learner_marks_a_lesson_done_and_the_home_page_shows_it(
+    student, student_client, first_lesson
+):
+    response = student_client.post(
+        f"/lessons/{first_lesson.slug}/complete/", {"done": "true"}, **HTMX
+    )
     assert "Marked done" in response.content.decode()
     assert LessonProgress.objects.get(user=student, lesson=first_lesson).completed_at
     home = student_client.get("/").content.decode()
@@ -131,8 +134,14 @@ def test_labs_work_without_javascript(anonymous, db, path):
 def test_cost_calculator_partial_recomputes_the_bill(anonymous, db):
     response = anonymous.get(
         "/labs/cost/",
-        {"requests_per_month": "3000000", "avg_duration_ms": "100", "memory_mb": "512",
-         "architecture": "x86_64", "ec2_hourly_usd": "0.0208"}, **HTMX,
+        {
+            "requests_per_month": "3000000",
+            "avg_duration_ms": "100",
+            "memory_mb": "512",
+            "architecture": "x86_64",
+            "ec2_hourly_usd": "0.0208",
+        },
+        **HTMX,
     )
     page = response.content.decode()
     assert "<html" not in page

@@ -16,50 +16,99 @@ LOGS = (
     "hello from the handler\n"
     "END RequestId: 8f5e2c1a-0000-4000-8000-000000000001\n"
     "REPORT RequestId: 8f5e2c1a-0000-4000-8000-000000000001\tDuration: 12.34 ms\t"
-    "Billed Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 41 MB\tInit Duration: 180.20 ms\n"
+    "Billed Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 41 MB\t"
+    "Init Duration: 180.20 ms\n"
 )
 RECORD = {
-    "request_id": "8f5e2c1a-0000-4000-8000-000000000001", "status": "success",
-    "payload": {"message": "Hello, Ada!"}, "function_error": None, "logs": LOGS,
-    "duration_ms": 12.34, "billed_duration_ms": 13, "init_duration_ms": 180.2,
-    "max_memory_used_mb": 41, "memory_size_mb": 128, "cold_start": True,
-    "log_stream_name": "2026/12/03/[$LATEST]abc", "cost_usd": 0.0000002270833,
+    "request_id": "8f5e2c1a-0000-4000-8000-000000000001",
+    "status": "success",
+    "payload": {"message": "Hello, Ada!"},
+    "function_error": None,
+    "logs": LOGS,
+    "duration_ms": 12.34,
+    "billed_duration_ms": 13,
+    "init_duration_ms": 180.2,
+    "max_memory_used_mb": 41,
+    "memory_size_mb": 128,
+    "cold_start": True,
+    "log_stream_name": "2026/12/03/[$LATEST]abc",
+    "cost_usd": 0.0000002270833,
 }
 
 
 def _run(user, exercise, **fields) -> Run:
-    values = {"status": Status.FINISHED, "record": RECORD, "finished_at": timezone.now(),
-              "files": {"lambda_function.py": "x = 1\n"}, "event": {"name": "Ada"}}
+    values = {
+        "status": Status.FINISHED,
+        "record": RECORD,
+        "finished_at": timezone.now(),
+        "files": {"lambda_function.py": "x = 1\n"},
+        "event": {"name": "Ada"},
+    }
     values.update(fields)
     return Run.objects.create(user=user, exercise=exercise, **values)
 
 
 def _graded(user, exercise, *, attempt=1, code="x = 1\n", passed=False) -> Submission:
     document = {
-        "version": 1, "exercise": exercise.slug, "status": "passed" if passed else "failed",
-        "score": 1.0 if passed else 0.5, "points": 10 if passed else 5, "max_points": 10,
-        "config": {}, "error": None,
+        "version": 1,
+        "exercise": exercise.slug,
+        "status": "passed" if passed else "failed",
+        "score": 1.0 if passed else 0.5,
+        "points": 10 if passed else 5,
+        "max_points": 10,
+        "config": {},
+        "error": None,
         "tests": [
-            {"name": "greets Ada", "visible": True, "passed": True, "points": 5, "max_points": 5,
-             "message": "All checks passed.", "event": {"name": "Ada"},
-             "checks": [{"kind": "returns", "passed": True, "message": "returned the value",
-                         "grader_error": False}],
-             "invocations": [{"payload": {"message": "Hello, Ada!"}, "logs": "START x\n"}]},
-            {"name": "secret edge case", "visible": False, "passed": passed, "points": 5 * passed,
-             "max_points": 5, "message": "expected 'Hello, Zed!' but got None",
-             "event": {"name": "Zed"}, "checks": [], "invocations": []},
+            {
+                "name": "greets Ada",
+                "visible": True,
+                "passed": True,
+                "points": 5,
+                "max_points": 5,
+                "message": "All checks passed.",
+                "event": {"name": "Ada"},
+                "checks": [
+                    {
+                        "kind": "returns",
+                        "passed": True,
+                        "message": "returned the value",
+                        "grader_error": False,
+                    }
+                ],
+                "invocations": [{"payload": {"message": "Hello, Ada!"}, "logs": "START x\n"}],
+            },
+            {
+                "name": "secret edge case",
+                "visible": False,
+                "passed": passed,
+                "points": 5 * passed,
+                "max_points": 5,
+                "message": "expected 'Hello, Zed!' but got None",
+                "event": {"name": "Zed"},
+                "checks": [],
+                "invocations": [],
+            },
         ],
     }
     return Submission.objects.create(
-        user=user, exercise=exercise, exercise_version=exercise.current_version, attempt=attempt,
-        files={"lambda_function.py": code}, status=Status.FINISHED, passed=passed,
-        score=document["score"], points=document["points"], max_points=10, results=document,
+        user=user,
+        exercise=exercise,
+        exercise_version=exercise.current_version,
+        attempt=attempt,
+        files={"lambda_function.py": code},
+        status=Status.FINISHED,
+        passed=passed,
+        score=document["score"],
+        points=document["points"],
+        max_points=10,
+        results=document,
         finished_at=timezone.now(),
     )
 
 
-def test_finished_test_shows_the_execution_result_like_the_console(student, student_client,
-                                                                   first_exercise):
+def test_finished_test_shows_the_execution_result_like_the_console(
+    student, student_client, first_exercise
+):
     run = _run(student, first_exercise)
     page = student_client.get(f"/runs/{run.pk}/", **HTMX).content.decode()
     assert "Succeeded" in page and "Cold start" in page
@@ -73,8 +122,9 @@ def test_finished_test_shows_the_execution_result_like_the_console(student, stud
     assert "hx-get" not in page  # finished: polling stops
 
 
-def test_pending_test_polls_and_says_where_it_is_in_the_queue(student, student_client,
-                                                              first_exercise):
+def test_pending_test_polls_and_says_where_it_is_in_the_queue(
+    student, student_client, first_exercise
+):
     run = _run(student, first_exercise, status=Status.QUEUED, record=None, finished_at=None)
     page = student_client.get(f"/runs/{run.pk}/", **HTMX).content.decode()
     assert f'hx-get="/runs/{run.pk}/"' in page and 'href="/runs/' in page
@@ -82,9 +132,14 @@ def test_pending_test_polls_and_says_where_it_is_in_the_queue(student, student_c
 
 
 def test_warm_failed_run_shows_the_error_and_no_init(student, student_client, first_exercise):
-    record = {**RECORD, "status": "error", "function_error": "Unhandled", "cold_start": False,
-              "init_duration_ms": None, "payload": {"errorType": "KeyError",
-                                                    "errorMessage": "'name'"}}
+    record = {
+        **RECORD,
+        "status": "error",
+        "function_error": "Unhandled",
+        "cold_start": False,
+        "init_duration_ms": None,
+        "payload": {"errorType": "KeyError", "errorMessage": "'name'"},
+    }
     run = _run(student, first_exercise, record=record)
     page = student_client.get(f"/runs/{run.pk}/").content.decode()
     assert "Failed" in page and "Warm start" in page and "Unhandled" in page
@@ -92,8 +147,10 @@ def test_warm_failed_run_shows_the_error_and_no_init(student, student_client, fi
 
 
 def test_mock_aws_before_and_after_are_shown(student, student_client, first_exercise):
-    state = {"before": {"ec2": {"web-dev-1": {"state": "running"}, "db": {"state": "running"}}},
-             "after": {"ec2": {"web-dev-1": {"state": "stopped"}, "db": {"state": "running"}}}}
+    state = {
+        "before": {"ec2": {"web-dev-1": {"state": "running"}, "db": {"state": "running"}}},
+        "after": {"ec2": {"web-dev-1": {"state": "stopped"}, "db": {"state": "running"}}},
+    }
     run = _run(student, first_exercise, aws_state=state)
     page = student_client.get(f"/runs/{run.pk}/").content.decode()
     assert "Mock AWS account: before and after" in page
@@ -115,8 +172,9 @@ def test_visitor_is_sent_to_log_in_for_results(anonymous, student, first_exercis
     assert anonymous.get(f"/runs/{run.pk}/").status_code == 302
 
 
-def test_graded_result_shows_score_and_redacts_hidden_tests(student, student_client,
-                                                            first_exercise):
+def test_graded_result_shows_score_and_redacts_hidden_tests(
+    student, student_client, first_exercise
+):
     submission = _graded(student, first_exercise)
     page = student_client.get(f"/submissions/{submission.pk}/").content.decode()
     assert "50%" in page and "5 / 10 points" in page
@@ -128,7 +186,9 @@ def test_graded_result_shows_score_and_redacts_hidden_tests(student, student_cli
 
 def test_pending_submission_polls_until_finished(student, student_client, first_exercise):
     submission = Submission.objects.create(
-        user=student, exercise=first_exercise, exercise_version=first_exercise.current_version,
+        user=student,
+        exercise=first_exercise,
+        exercise_version=first_exercise.current_version,
         files={"lambda_function.py": "x=1\n"},
     )
     page = student_client.get(f"/submissions/{submission.pk}/", **HTMX).content.decode()
@@ -139,29 +199,35 @@ def test_pending_submission_polls_until_finished(student, student_client, first_
     assert "Running the tests" in page and "hx-get" in page
 
 
-def test_attempt_history_and_a_diff_between_two_attempts(student, student_client,
-                                                         first_exercise):
+def test_attempt_history_and_a_diff_between_two_attempts(student, student_client, first_exercise):
     first = _graded(student, first_exercise, attempt=1, code="def f():\n    return 1\n")
-    second = _graded(student, first_exercise, attempt=2, code="def f():\n    return 2\n",
-                     passed=True)
+    second = _graded(
+        student, first_exercise, attempt=2, code="def f():\n    return 2\n", passed=True
+    )
     url = f"/exercises/{first_exercise.slug}/attempts/"
     page = student_client.get(url).content.decode()
     assert "Attempt 1" in page and "Attempt 2" in page and "100%" in page
     diff = student_client.get(url, {"a": first.pk, "b": second.pk}, **HTMX).content.decode()
-    assert '<span class="diff-del"><span class="visually-hidden">removed: </span>-    return 1' in diff
-    assert '<span class="diff-add"><span class="visually-hidden">added: </span>+    return 2' in diff
+    assert (
+        '<span class="diff-del"><span class="visually-hidden">removed: </span>-    return 1' in diff
+    )
+    assert (
+        '<span class="diff-add"><span class="visually-hidden">added: </span>+    return 2' in diff
+    )
 
 
 def test_diff_of_someone_elses_attempt_is_404(student, classmate, first_exercise):
     mine = _graded(student, first_exercise)
     theirs = _graded(classmate, first_exercise)
-    response = client_for(student).get(f"/exercises/{first_exercise.slug}/attempts/",
-                                       {"a": mine.pk, "b": theirs.pk})
+    response = client_for(student).get(
+        f"/exercises/{first_exercise.slug}/attempts/", {"a": mine.pk, "b": theirs.pk}
+    )
     assert response.status_code == 404
 
 
-def test_dashboard_shows_progress_scores_recent_work_and_what_next(student, student_client,
-                                                                   first_exercise):
+def test_dashboard_shows_progress_scores_recent_work_and_what_next(
+    student, student_client, first_exercise
+):
     _graded(student, first_exercise, passed=True)
     page = student_client.get("/dashboard/").content.decode()
     assert "Your dashboard" in page

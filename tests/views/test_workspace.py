@@ -19,15 +19,16 @@ def test_visitor_is_asked_to_log_in_before_the_workspace(anonymous, first_exerci
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_learner_opens_an_exercise_and_gets_the_starter_and_the_controls(student_client,
-                                                                          first_exercise):
+def test_learner_opens_an_exercise_and_gets_the_starter_and_the_controls(
+    student_client, first_exercise
+):
     content = first_exercise.current_version.content()
     page = student_client.get(f"/exercises/{first_exercise.slug}/").content.decode()
     assert ">Handler code</label>" in page
     assert 'data-label="Handler code"' in page
     starter = content.starter_files["lambda_function.py"]
     assert starter.splitlines()[0].replace('"', "&quot;") in page
-    assert '>Test</button>' in page and '>Submit</button>' in page
+    assert ">Test</button>" in page and ">Submit</button>" in page
     assert 'id="test-result" aria-live="polite"' in page
     assert "Starter code" in page
 
@@ -49,50 +50,64 @@ def test_draft_is_autosaved_and_restored_on_return(student, student_client, firs
 def test_drafts_are_private_to_each_learner(student_client, classmate, first_exercise):
     from tests.conftest import client_for
 
-    student_client.post(f"/exercises/{first_exercise.slug}/draft/",
-                        _form(first_exercise, "SECRET_DRAFT = 1\n"), **HTMX)
+    student_client.post(
+        f"/exercises/{first_exercise.slug}/draft/",
+        _form(first_exercise, "SECRET_DRAFT = 1\n"),
+        **HTMX,
+    )
     page = client_for(classmate).get(f"/exercises/{first_exercise.slug}/").content.decode()
     assert "SECRET_DRAFT" not in page
 
 
 def test_reset_brings_back_the_starter(student, student_client, first_exercise):
-    student_client.post(f"/exercises/{first_exercise.slug}/draft/",
-                        _form(first_exercise, "x = 1\n"), **HTMX)
+    student_client.post(
+        f"/exercises/{first_exercise.slug}/draft/", _form(first_exercise, "x = 1\n"), **HTMX
+    )
     response = student_client.post(f"/exercises/{first_exercise.slug}/reset/")
     assert response.status_code == 302
     assert not Draft.objects.filter(user=student).exists()
     assert "Starter code" in student_client.get(response["Location"]).content.decode()
 
 
-def test_code_over_three_megabytes_is_refused_inline(student, student_client, first_exercise,
-                                                     settings):
+def test_code_over_three_megabytes_is_refused_inline(
+    student, student_client, first_exercise, settings
+):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
     huge = "x = 1\n" * 600_000  # 3.6 MB
-    response = student_client.post(f"/exercises/{first_exercise.slug}/test/",
-                                   _form(first_exercise, huge), **HTMX)
+    response = student_client.post(
+        f"/exercises/{first_exercise.slug}/test/", _form(first_exercise, huge), **HTMX
+    )
     page = response.content.decode()
     assert response.status_code == 422
     assert "the limit is 3 MB" in page and 'role="alert"' in page
     assert not Run.objects.exists()
 
 
-def test_a_body_over_the_servers_limit_is_refused_in_words(student_client, first_exercise,
-                                                           settings):
+def test_a_body_over_the_servers_limit_is_refused_in_words(
+    student_client, first_exercise, settings
+):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
     huge = "x = 1\n" * 300_000  # 1.8 MB, over this server's body limit
     for action in ("test", "submit", "draft"):
-        response = student_client.post(f"/exercises/{first_exercise.slug}/{action}/",
-                                       _form(first_exercise, huge), **HTMX)
+        response = student_client.post(
+            f"/exercises/{first_exercise.slug}/{action}/", _form(first_exercise, huge), **HTMX
+        )
         assert response.status_code == 413
         assert "larger than the 3 MB limit" in response.content.decode()
     assert not Run.objects.exists() and not Submission.objects.exists()
 
 
 def test_non_utf8_bytes_are_refused_and_the_draft_kept(student, student_client, first_exercise):
-    body = ("file:lambda_function.py=def+lambda_handler%28e%2C+c%29%3A+return+%22%FF%FE%22"
-            "&event=%7B%7D").encode()
-    response = student_client.post(f"/exercises/{first_exercise.slug}/test/", body,
-                                   content_type="application/x-www-form-urlencoded", **HTMX)
+    body = (
+        b"file:lambda_function.py=def+lambda_handler%28e%2C+c%29%3A+return+%22%FF%FE%22"
+        b"&event=%7B%7D"
+    )
+    response = student_client.post(
+        f"/exercises/{first_exercise.slug}/test/",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        **HTMX,
+    )
     assert response.status_code == 422
     assert "not UTF-8" in response.content.decode()
     assert not Run.objects.exists()
@@ -100,15 +115,18 @@ def test_non_utf8_bytes_are_refused_and_the_draft_kept(student, student_client, 
     assert draft.files["lambda_function.py"].startswith("def lambda_handler(e, c):")
 
 
-def test_invalid_event_json_names_the_line_and_keeps_the_draft(student, student_client,
-                                                               first_exercise):
+def test_invalid_event_json_names_the_line_and_keeps_the_draft(
+    student, student_client, first_exercise
+):
     code = "def lambda_handler(event, context):\n    return 1\n"
     form = _form(first_exercise, code, event='{\n  "name": "Ada",\n  "oops"\n}')
     response = student_client.post(f"/exercises/{first_exercise.slug}/test/", form, **HTMX)
     page = response.content.decode()
     assert response.status_code == 422
     assert "not valid JSON" in page and "Line 4" in page
-    assert Draft.objects.get(user=student, exercise=first_exercise).files["lambda_function.py"] == code
+    assert (
+        Draft.objects.get(user=student, exercise=first_exercise).files["lambda_function.py"] == code
+    )
     assert not Run.objects.exists()
 
 
@@ -121,11 +139,13 @@ def test_unknown_exercise_says_so_in_words(student_client, curriculum):
     assert "There is no exercise called" in response.content.decode()
 
 
-def test_test_queues_a_run_with_the_event_and_a_forced_cold_start(student, student_client,
-                                                                  first_exercise):
+def test_test_queues_a_run_with_the_event_and_a_forced_cold_start(
+    student, student_client, first_exercise
+):
     code = "def lambda_handler(event, context):\n    return event\n"
-    response = student_client.post(f"/exercises/{first_exercise.slug}/test/",
-                                   _form(first_exercise, code, cold="on"), **HTMX)
+    response = student_client.post(
+        f"/exercises/{first_exercise.slug}/test/", _form(first_exercise, code, cold="on"), **HTMX
+    )
     run = Run.objects.get(user=student)
     assert run.event == {"name": "Ada"} and run.cold is True
     assert run.files == {"lambda_function.py": code}
@@ -136,8 +156,9 @@ def test_test_queues_a_run_with_the_event_and_a_forced_cold_start(student, stude
 def test_only_configurable_fields_reach_the_run(student, student_client, curriculum):
     from lambdalab.catalog.models import Exercise
 
-    exercise = next(e for e in Exercise.objects.all()
-                    if "memory" in e.current_version.content().configurable)
+    exercise = next(
+        e for e in Exercise.objects.all() if "memory" in e.current_version.content().configurable
+    )
     content = exercise.current_version.content()
     path = next(iter(content.starter_files))
     form = {f"file:{p}": t for p, t in content.starter_files.items()}
@@ -153,8 +174,9 @@ def test_only_configurable_fields_reach_the_run(student, student_client, curricu
 def test_bad_memory_is_an_inline_message(student_client, curriculum):
     from lambdalab.catalog.models import Exercise
 
-    exercise = next(e for e in Exercise.objects.all()
-                    if "memory" in e.current_version.content().configurable)
+    exercise = next(
+        e for e in Exercise.objects.all() if "memory" in e.current_version.content().configurable
+    )
     content = exercise.current_version.content()
     form = {f"file:{p}": t for p, t in content.starter_files.items()}
     form.update(event="{}", memory="lots")
@@ -163,19 +185,22 @@ def test_bad_memory_is_an_inline_message(student_client, curriculum):
     assert "Memory must be a whole number" in response.content.decode()
 
 
-def test_learner_saves_a_private_event_and_picks_it_later(student, student_client, classmate,
-                                                         first_exercise):
+def test_learner_saves_a_private_event_and_picks_it_later(
+    student, student_client, classmate, first_exercise
+):
     from tests.conftest import client_for
 
     body = '{"name": "Grace"}'
     response = student_client.post(
         f"/exercises/{first_exercise.slug}/events/",
-        _form(first_exercise, "x=1\n", event=body, event_name="grace"), **HTMX,
+        _form(first_exercise, "x=1\n", event=body, event_name="grace"),
+        **HTMX,
     )
     assert "Saved “grace”" in response.content.decode()
     assert SavedEvent.objects.get(user=student).body == body
     page = student_client.get(
-        f"/exercises/{first_exercise.slug}/?event=saved:grace").content.decode()
+        f"/exercises/{first_exercise.slug}/?event=saved:grace"
+    ).content.decode()
     assert "Your saved events" in page and "&quot;Grace&quot;" in page
     other = client_for(classmate).get(f"/exercises/{first_exercise.slug}/").content.decode()
     assert "Your saved events" not in other
@@ -184,7 +209,8 @@ def test_learner_saves_a_private_event_and_picks_it_later(student, student_clien
 def test_saving_an_invalid_event_is_refused_with_its_line(student_client, first_exercise):
     response = student_client.post(
         f"/exercises/{first_exercise.slug}/events/",
-        _form(first_exercise, "x=1\n", event="{\n  nope\n}", event_name="bad"), **HTMX,
+        _form(first_exercise, "x=1\n", event="{\n  nope\n}", event_name="bad"),
+        **HTMX,
     )
     assert response.status_code == 422
     assert "Line 2" in response.content.decode()
@@ -196,15 +222,17 @@ def test_event_picker_offers_the_exercises_visible_tests(student_client, first_e
     page = student_client.get(f"/exercises/{first_exercise.slug}/").content.decode()
     visible = [t for t in content.tests if t.visible]
     assert visible and f"Test: {visible[0].name}" in page
-    data = json.loads(page.split('<script id="event-data" type="application/json">')[1]
-                      .split("</script>")[0])
+    data = json.loads(
+        page.split('<script id="event-data" type="application/json">')[1].split("</script>")[0]
+    )
     assert json.loads(data["test:0"]) == visible[0].event
 
 
 def test_submit_queues_a_graded_attempt(student, student_client, first_exercise):
     code = first_exercise.current_version.content().solution_files["lambda_function.py"]
-    response = student_client.post(f"/exercises/{first_exercise.slug}/submit/",
-                                   _form(first_exercise, code), **HTMX)
+    response = student_client.post(
+        f"/exercises/{first_exercise.slug}/submit/", _form(first_exercise, code), **HTMX
+    )
     submission = Submission.objects.get(user=student)
     assert submission.attempt == 1 and submission.files["lambda_function.py"] == code
     page = response.content.decode()
@@ -213,8 +241,20 @@ def test_submit_queues_a_graded_attempt(student, student_client, first_exercise)
 
 def test_submit_without_javascript_goes_to_the_attempt_page(student_client, first_exercise):
     code = "def lambda_handler(event, context):\n    return 1\n"
-    response = student_client.post(f"/exercises/{first_exercise.slug}/submit/",
-                                   _form(first_exercise, code))
+    response = student_client.post(
+        f"/exercises/{first_exercise.slug}/submit/", _form(first_exercise, code)
+    )
     assert response.status_code == 302
     page = student_client.get(response["Location"]).content.decode()
     assert "Attempt 1" in page and "return 1" in page
+
+
+def test_event_picker_offers_the_template_catalogue(student_client, first_exercise):
+    from lambdalab.mockaws import event_templates
+
+    template = event_templates()[0]
+    page = student_client.get(
+        f"/exercises/{first_exercise.slug}/?event=template:{template['id']}"
+    ).content.decode()
+    assert '<optgroup label="Templates">' in page
+    assert f'value="template:{template["id"]}" selected>{template["name"]}<' in page
