@@ -9,6 +9,7 @@ Targets (issue 4): ≤ 5 ms median per simple call from the sandbox; typical fix
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -131,7 +132,13 @@ def account_starts() -> dict[str, list[float]]:
     from tests.mockaws.data import typical_fixture
 
     fixture = typical_fixture()
-    out: dict[str, list[float]] = {"seed": [], "fresh": [], "template": [], "state": []}
+    out: dict[str, list[float]] = {
+        "seed": [],
+        "seed_cpu": [],
+        "fresh": [],
+        "template": [],
+        "state": [],
+    }
     for reuse in (False, True):
         for _ in range(STARTS + (1 if reuse else 0)):
             t = time.perf_counter()
@@ -139,6 +146,7 @@ def account_starts() -> dict[str, list[float]]:
             wall = (time.perf_counter() - t) * 1000
             if not reuse:
                 out["seed"].append(acct.seed_ms)
+                out["seed_cpu"].append(acct.seed_cpu_ms)
                 out["fresh"].append(wall)
             elif acct.from_template:  # the first start builds the template
                 out["template"].append(wall)
@@ -160,6 +168,8 @@ def main(argv: list[str]) -> int:
     from lambdalab.mockaws import MockAccount
     from lambdalab.mockaws.account import shutdown_host, warm_host
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average before: {load} on {os.cpu_count()} CPUs (wall times scale with load)")
     started = time.perf_counter()
     info = warm_host()
     print(
@@ -200,6 +210,7 @@ def main(argv: list[str]) -> int:
         print(_row(["step", "median ms", "min ms", "max ms"], widths))
         for label, key in (
             ("seeding, inside the account", "seed"),
+            ("  of which CPU time", "seed_cpu"),
             ("start: fork + seed", "fresh"),
             ("start: fork of seeded template", "template"),
             ("state() of the typical account", "state"),

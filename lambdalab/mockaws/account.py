@@ -117,7 +117,8 @@ class MockAccount:
         self.account_id = account_id
         self.region = region
         self.fixtures = fixtures
-        self.seed_ms: float = info.get("seed_ms", 0.0)
+        self.seed_ms: float = info.get("seed_ms", 0.0)  # building the fixture (once per template)
+        self.seed_cpu_ms: float = info.get("seed_cpu_ms", 0.0)
         self.from_template: bool = bool(info.get("cached"))
         self.closed = False
         self._session: Any = None

@@ -173,3 +173,39 @@ def test_a_fixture_moto_refuses_is_reported_as_a_fixture_error():
 def test_an_invalid_account_id_is_refused_before_anything_starts():
     with pytest.raises(ValueError, match="12 digits"):
         MockAccount.start(account_id="12345")
+
+
+def test_seeded_objects_look_like_uploads_through_the_api():
+    fixture = {
+        "s3": {
+            "buckets": [
+                {
+                    "name": "docs",
+                    "versioning": True,
+                    "objects": [
+                        {
+                            "key": "a b.txt",
+                            "body": "héllo",
+                            "content_type": "text/plain",
+                            "metadata": {"Owner": "ada"},
+                            "tags": {"tier": "hot"},
+                        },
+                        {"key": "o.json", "json": {"x": 1}},
+                    ],
+                }
+            ]
+        }
+    }
+    with MockAccount.start(fixtures=fixture) as acct:
+        s3 = acct.boto3_client("s3")
+        head = s3.head_object(Bucket="docs", Key="a b.txt")
+        body = s3.get_object(Bucket="docs", Key="a b.txt")["Body"].read()
+        tags = s3.get_object_tagging(Bucket="docs", Key="a b.txt")["TagSet"]
+        listed = [o["Key"] for o in s3.list_objects_v2(Bucket="docs")["Contents"]]
+        json_type = s3.head_object(Bucket="docs", Key="o.json")["ContentType"]
+    assert body == "héllo".encode() and head["ContentLength"] == len(body)
+    assert head["ContentType"] == "text/plain" and head["Metadata"] == {"owner": "ada"}
+    assert head["ETag"] == '"' + hashlib.md5(body).hexdigest() + '"'
+    assert head.get("VersionId") not in (None, "null")
+    assert tags == [{"Key": "tier", "Value": "hot"}]
+    assert listed == ["a b.txt", "o.json"] and json_type == "application/json"
