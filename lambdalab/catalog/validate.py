@@ -139,6 +139,9 @@ def validation_table(rows: list[ValidationRow]) -> str:
         for line in lines
     ]
     out.insert(1, "-" * min(len(out[0]) + 20, 160))
+    # A misbehaving row's whole story, untruncated, so the author can fix it from the log.
+    for row in (r for r in rows if not r.ok):
+        out.append(f"FAIL {row.exercise} {row.variant}: {row.detail}")
     failed = sum(not r.ok for r in rows)
     out.append(f"{len(rows)} runs, {len(rows) - failed} ok, {failed} failed")
     return "\n".join(out)
