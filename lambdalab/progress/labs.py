@@ -19,6 +19,7 @@ FREE_GB_SECONDS = 400_000
 
 
 def _number(raw: Any, default: float, low: float, high: float) -> float:
+    """A form number, or the default when it is missing or not a number; clamped to a range."""
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -173,10 +174,7 @@ class Span:
     start_ms: int
     init_end_ms: int  # equal to start_ms when warm
     end_ms: int
-
-    @property
-    def cold(self) -> bool:
-        return self.init_end_ms > self.start_ms
+    cold: bool  # a new environment (even with an instant INIT, it is still a cold start)
 
 
 @dataclass(frozen=True)
@@ -209,10 +207,12 @@ def concurrency_simulate(inputs: LabInputs) -> LabReport:
             request += 1
             free = [env for env in environments if env[-1].end_ms <= at]
             if free:
-                free[0].append(Span(request, at, at, at + inputs.duration_ms))
+                free[0].append(Span(request, at, at, at + inputs.duration_ms, cold=False))
             elif len(environments) < inputs.limit:
                 init_end = at + inputs.init_ms
-                environments.append([Span(request, at, init_end, init_end + inputs.duration_ms)])
+                environments.append(
+                    [Span(request, at, init_end, init_end + inputs.duration_ms, cold=True)]
+                )
             else:
                 throttles.append((request, at))
     end = max([env[-1].end_ms for env in environments] + [t for _, t in throttles] + [1])
@@ -242,7 +242,17 @@ def timeline_svg_geometry(report: LabReport, *, width: int = 720, row: int = 28)
                 }
             )
     throttle_y = 10 + len(report.environments) * row
-    marks = [{"x": round(110 + at * scale, 1), "request": req} for req, at in report.throttles]
+    by_time: dict[int, list[int]] = {}
+    for request, at in report.throttles:
+        by_time.setdefault(at, []).append(request)
+    marks = [
+        {
+            "x": round(110 + at * scale, 1),
+            "count": len(requests),
+            "requests": ", ".join(f"#{r}" for r in requests),
+        }
+        for at, requests in sorted(by_time.items())
+    ]
     ticks = [
         {"x": round(110 + t * scale, 1), "label": f"{t} ms"}
         for t in range(0, report.end_ms + 1, max(1, _tick(report.end_ms)))

@@ -141,3 +141,38 @@ def test_exercise_page_fits_a_narrow_screen(page):
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1
     expect(page.get_by_role("button", name="Submit", exact=True)).to_be_visible()
+
+
+def test_mock_aws_before_and_after_show_what_the_function_did(page):
+    sign_up(page, "cloudy")
+    page.goto("/exercises/stop-dev-instances/")
+    _replace_code(page, _solution("stop-dev-instances"))
+    page.get_by_label("Start from").select_option(label="saturday-1100.json")
+    expect(page.get_by_role("textbox", name="Event JSON")).to_contain_text("Scheduled Event")
+    page.get_by_role("button", name="Test", exact=True).click()
+    result = page.locator("#test-result")
+    expect(result).to_contain_text("REPORT RequestId:", timeout=90_000)
+    expect(result).to_contain_text("Mock AWS account: before and after")
+    changed = result.locator("tr.aws-changed")
+    expect(changed.first).to_contain_text("stopped")
+    screenshot(page, "exercise-mock-aws")
+
+
+def test_cost_calculator_and_concurrency_lab_update_live(page):
+    sign_up(page, "labber")
+    page.goto("/labs/cost/")
+    expect(page.locator("canvas.cost-chart")).to_be_visible()
+    assert page.evaluate("() => !!document.querySelector('canvas.cost-chart').chart")
+    page.get_by_label("Requests per month", exact=True).fill("3000000")
+    expect(page.get_by_test_id("lambda-monthly")).to_have_text("$3.10")
+    # The result is redrawn beside the form, so the learner keeps typing where they were.
+    assert page.evaluate("() => document.activeElement.id") == "cost-requests"
+    page.get_by_label("Reserved concurrency", exact=True).fill("3")
+    page.get_by_label("Simultaneous invocations per wave", exact=True).fill("8")
+    page.get_by_label("Waves", exact=True).fill("1")
+    expect(page.get_by_test_id("throttles")).to_have_text("5")
+    expect(page.get_by_test_id("environments")).to_have_text("3")
+    page.locator("#cost-lab").screenshot(path=str(screenshot(page, "labs").parent / "cost.png"))
+    page.locator("#concurrency-lab").screenshot(
+        path=str(screenshot(page, "labs").parent / "concurrency.png")
+    )
