@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 DEFAULT_HANDLER = "lambda_function.lambda_handler"
-STARTER = 'def lambda_handler(event, context):\n    # TODO\n    return {}\n'
+STARTER = "def lambda_handler(event, context):\n    # TODO\n    return {}\n"
 SOLUTION = 'def lambda_handler(event, context):\n    return {"ok": True}\n'
 TESTS = """\
 - name: returns ok
@@ -152,7 +152,10 @@ def _owned(path: str, spec: dict[str, Any], module: str) -> bool:
     """Files the editor rewrites from its fields (so stale ones disappear on save)."""
     if path in ("exercise.yaml", "fixtures.yaml") or path == spec.get("fixtures"):
         return True
-    if path in (f"{spec.get('starter', 'starter')}/{module}", f"{spec.get('solution', 'solution')}/{module}"):
+    if path in (
+        f"{spec.get('starter', 'starter')}/{module}",
+        f"{spec.get('solution', 'solution')}/{module}",
+    ):
         return True
     return path.startswith("wrong/") and path.endswith(f"/{module}")
 
@@ -174,9 +177,27 @@ def _text(value: str) -> str:
     return value if value.endswith("\n") or not value else value + "\n"
 
 
-ORDER = ("title", "prompt", "handler", "runtime", "architecture", "memory", "timeout",
-         "environment", "points", "attempts", "configurable", "trigger", "environment_reuse",
-         "fixtures", "starter", "solution", "wrong", "hints", "tests")
+ORDER = (
+    "title",
+    "prompt",
+    "handler",
+    "runtime",
+    "architecture",
+    "memory",
+    "timeout",
+    "environment",
+    "points",
+    "attempts",
+    "configurable",
+    "trigger",
+    "environment_reuse",
+    "fixtures",
+    "starter",
+    "solution",
+    "wrong",
+    "hints",
+    "tests",
+)
 
 
 def _ordered(spec: dict[str, Any]) -> dict[str, Any]:

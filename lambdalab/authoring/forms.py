@@ -23,7 +23,8 @@ class ExerciseForm(forms.Form):
     memory = forms.IntegerField(min_value=128, max_value=10240, initial=128, label="Memory (MB)")
     timeout = forms.IntegerField(min_value=1, max_value=900, initial=3, label="Timeout (s)")
     environment = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={**YAML, "rows": 3}),
+        required=False,
+        widget=forms.Textarea(attrs={**YAML, "rows": 3}),
         help_text="Environment variables as YAML, e.g. <code>GREETING: Hej</code>.",
     )
     tests = forms.CharField(
@@ -32,7 +33,8 @@ class ExerciseForm(forms.Form):
         "(see lessons/README.md for every check).",
     )
     fixtures = forms.CharField(
-        required=False, widget=forms.Textarea(attrs=YAML),
+        required=False,
+        widget=forms.Textarea(attrs=YAML),
         help_text="Mock AWS resources as YAML (s3:, dynamodb:, ec2: ...); leave empty for none.",
     )
     starter = forms.CharField(widget=forms.Textarea(attrs=CODE), strip=False, label="Starter code")
@@ -42,9 +44,25 @@ class ExerciseForm(forms.Form):
 
     def parts(self, wrong: list[WrongVariant]) -> Parts:
         data = self.cleaned_data
-        return Parts(**{k: data[k] for k in (
-            "title", "prompt", "handler", "points", "memory", "timeout", "environment",
-            "tests", "fixtures", "starter", "solution")}, wrong=wrong)
+        return Parts(
+            **{
+                k: data[k]
+                for k in (
+                    "title",
+                    "prompt",
+                    "handler",
+                    "points",
+                    "memory",
+                    "timeout",
+                    "environment",
+                    "tests",
+                    "fixtures",
+                    "starter",
+                    "solution",
+                )
+            },
+            wrong=wrong,
+        )
 
 
 class NewExerciseForm(ExerciseForm):
@@ -61,8 +79,9 @@ class NewExerciseForm(ExerciseForm):
 class WrongForm(forms.Form):
     name = forms.SlugField(max_length=60, required=False, help_text="e.g. forgets-to-strip")
     why = forms.CharField(max_length=300, required=False, label="Why it is wrong")
-    code = forms.CharField(widget=forms.Textarea(attrs={**CODE, "rows": 8}), required=False,
-                           strip=False)
+    code = forms.CharField(
+        widget=forms.Textarea(attrs={**CODE, "rows": 8}), required=False, strip=False
+    )
 
     def clean(self):
         data = super().clean()

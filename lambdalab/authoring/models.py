@@ -34,7 +34,11 @@ class ExerciseDraft(models.Model):
     validated_hash = models.CharField(max_length=64, blank=True)
     claim_token = models.CharField(max_length=36, blank=True)
     published_version = models.ForeignKey(
-        "catalog.ExerciseVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "catalog.ExerciseVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

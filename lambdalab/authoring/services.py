@@ -45,7 +45,9 @@ def _exercise_base(draft: ExerciseDraft) -> str:
 # --- exercises ---------------------------------------------------------------------------------
 
 
-def exercise_draft_create(*, author, lesson: Lesson, slug: str, files: dict[str, str]) -> ExerciseDraft:
+def exercise_draft_create(
+    *, author, lesson: Lesson, slug: str, files: dict[str, str]
+) -> ExerciseDraft:
     if Exercise.objects.filter(slug=slug).exists():
         raise AuthoringError(f"An exercise called {slug!r} already exists; edit it instead.")
     draft = ExerciseDraft.objects.create(author=author, lesson=lesson, slug=slug)
@@ -105,13 +107,15 @@ def exercise_draft_validate(*, draft_id: int, runtime: Any = None) -> bool:
     validation is already queued.
     """
     token = str(uuid.uuid4())
-    if not ExerciseDraft.objects.filter(pk=draft_id, validation_status=ValidationStatus.QUEUED).update(
-        validation_status=ValidationStatus.RUNNING, claim_token=token
-    ):
+    if not ExerciseDraft.objects.filter(
+        pk=draft_id, validation_status=ValidationStatus.QUEUED
+    ).update(validation_status=ValidationStatus.RUNNING, claim_token=token):
         return False
     draft = ExerciseDraft.objects.select_related("lesson").get(pk=draft_id)
     rows = _validate(draft, runtime)
-    ExerciseDraft.objects.filter(pk=draft_id, claim_token=token, files_hash=draft.files_hash).update(
+    ExerciseDraft.objects.filter(
+        pk=draft_id, claim_token=token, files_hash=draft.files_hash
+    ).update(
         validation_status=ValidationStatus.FINISHED,
         validation_rows=rows,
         validated_hash=draft.files_hash,
@@ -130,8 +134,16 @@ def _validate(draft: ExerciseDraft, runtime: Any) -> list[dict[str, Any]]:
         )
     except Exception as exc:  # the sandbox itself failed: show it, do not pretend it passed
         logger.exception("validating draft %s", draft.pk)
-        return [{"variant": "all", "expected": "", "score": 0, "status": "error", "ok": False,
-                 "detail": f"LambdaLab could not run the validation: {exc}"}]
+        return [
+            {
+                "variant": "all",
+                "expected": "",
+                "score": 0,
+                "status": "error",
+                "ok": False,
+                "detail": f"LambdaLab could not run the validation: {exc}",
+            }
+        ]
     return [{k: v for k, v in asdict(row).items() if k != "exercise"} for row in rows]
 
 
@@ -155,7 +167,10 @@ def exercise_draft_publish(*, draft: ExerciseDraft):
     for position, content in enumerate(parsed.exercises):
         published = exercise_publish(exercise=content, lesson=row, position=position)
         ExerciseDraft.objects.filter(
-            lesson=lesson, author=draft.author, slug=content.slug, files_hash=files_hash(content.files)
+            lesson=lesson,
+            author=draft.author,
+            slug=content.slug,
+            files_hash=files_hash(content.files),
         ).update(published_version=published.current_version)
         if content.slug == draft.slug:
             exercise = published
@@ -291,7 +306,10 @@ Write the lesson here.
 
 def lesson_draft_create(*, author, dir_name: str) -> LessonDraft:
     slug = dir_name.split("-", 1)[1]
-    if Lesson.objects.filter(slug=slug).exists() or Lesson.objects.filter(dir_name=dir_name).exists():
+    if (
+        Lesson.objects.filter(slug=slug).exists()
+        or Lesson.objects.filter(dir_name=dir_name).exists()
+    ):
         raise AuthoringError(f"A lesson {slug!r} already exists; edit it instead.")
     text = NEW_LESSON.format(title=slug.replace("-", " ").capitalize(), slug=slug)
     draft = LessonDraft(author=author, dir_name=dir_name)

@@ -63,7 +63,9 @@ def lesson_import(*, author, data: bytes) -> LessonDraft:
         raise AuthoringError("; ".join(_problems(error))) from error
     lesson = Lesson.objects.filter(slug=parsed.slug).first()
     if lesson is not None and lesson.dir_name != dir_name:
-        raise AuthoringError(f"Lesson {parsed.slug!r} lives in {lesson.dir_name}/, not {dir_name}/.")
+        raise AuthoringError(
+            f"Lesson {parsed.slug!r} lives in {lesson.dir_name}/, not {dir_name}/."
+        )
     if lesson is None:
         lesson = _hidden_lesson(parsed)
     for exercise in parsed.exercises:
@@ -86,7 +88,9 @@ def _without_exercises(parsed):
     import dataclasses
     import re
 
-    text = re.sub(r"\n?```+exercise[ \t]*\n.*?\n```+[ \t]*\n?", "\n", parsed.files["lesson.md"], flags=re.S)
+    text = re.sub(
+        r"\n?```+exercise[ \t]*\n.*?\n```+[ \t]*\n?", "\n", parsed.files["lesson.md"], flags=re.S
+    )
     return dataclasses.replace(parsed, files={**parsed.files, "lesson.md": text}, exercises=[])
 
 

@@ -44,7 +44,9 @@ def _lesson_draft(request: HttpRequest, draft_id: int) -> LessonDraft:
 def authoring_home(request: HttpRequest) -> HttpResponse:
     context = {
         "lessons": Lesson.objects.prefetch_related("exercises").order_by("position"),
-        "exercise_drafts": ExerciseDraft.objects.filter(author=request.user).select_related("lesson"),
+        "exercise_drafts": ExerciseDraft.objects.filter(author=request.user).select_related(
+            "lesson"
+        ),
         "lesson_drafts": LessonDraft.objects.filter(author=request.user),
         "new_lesson_form": LessonNewForm(),
         "import_form": ImportForm(),
@@ -63,7 +65,9 @@ def lesson_new(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Folder name: " + " ".join(form.errors.get("dir_name", [])))
         return redirect("authoring_home")
     try:
-        draft = services.lesson_draft_create(author=request.user, dir_name=form.cleaned_data["dir_name"])
+        draft = services.lesson_draft_create(
+            author=request.user, dir_name=form.cleaned_data["dir_name"]
+        )
     except AuthoringError as error:
         messages.error(request, error.message)
         return redirect("authoring_home")
@@ -83,7 +87,9 @@ def lesson_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.lesson_draft_save(draft=draft, text=form.cleaned_data["text"])
         if draft.problems:
-            messages.error(request, "Saved as a draft, but it has problems to fix before publishing.")
+            messages.error(
+                request, "Saved as a draft, but it has problems to fix before publishing."
+            )
         else:
             messages.success(request, "Saved.")
         return redirect(draft)
@@ -111,14 +117,21 @@ def lesson_quiz_add(request: HttpRequest, draft_id: int) -> HttpResponse:
     form = QuizForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        services.lesson_quiz_append(draft=draft, quiz={
-            "id": data["quiz_id"], "kind": data["kind"], "question": data["question"],
-            "options": data["options"],
-        })
+        services.lesson_quiz_append(
+            draft=draft,
+            quiz={
+                "id": data["quiz_id"],
+                "kind": data["kind"],
+                "question": data["question"],
+                "options": data["options"],
+            },
+        )
         messages.success(request, "Quiz added at the end of the lesson.")
     else:
-        messages.error(request, "Quiz not added: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "Quiz not added: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
     return redirect(draft)
 
 
@@ -138,7 +151,9 @@ def lesson_publish(request: HttpRequest, draft_id: int) -> HttpResponse:
 @instructor_required
 def lesson_export(request: HttpRequest, slug: str) -> HttpResponse:
     lesson = get_object_or_404(Lesson, slug=slug)
-    response = HttpResponse(transfer.lesson_export_zip(lesson=lesson), content_type="application/zip")
+    response = HttpResponse(
+        transfer.lesson_export_zip(lesson=lesson), content_type="application/zip"
+    )
     response["Content-Disposition"] = f'attachment; filename="{lesson.dir_name}.zip"'
     return response
 
@@ -151,12 +166,17 @@ def lesson_import(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose a .zip of one lesson folder to import.")
         return redirect("authoring_home")
     try:
-        draft = transfer.lesson_import(author=request.user, data=form.cleaned_data["archive"].read())
+        draft = transfer.lesson_import(
+            author=request.user, data=form.cleaned_data["archive"].read()
+        )
     except AuthoringError as error:
         messages.error(request, f"Not imported: {error.message}")
         return redirect("authoring_home")
-    messages.success(request, "Imported. Each changed exercise is a draft being validated now; "
-                     "publish them from the list below.")
+    messages.success(
+        request,
+        "Imported. Each changed exercise is a draft being validated now; "
+        "publish them from the list below.",
+    )
     return redirect(draft)
 
 
@@ -164,18 +184,35 @@ def lesson_import(request: HttpRequest) -> HttpResponse:
 
 
 def _exercise_forms(request: HttpRequest, form_class, parts: folder.Parts):
-    initial = {k: getattr(parts, k) for k in (
-        "title", "prompt", "handler", "points", "memory", "timeout", "environment", "tests",
-        "fixtures", "starter", "solution")}
+    initial = {
+        k: getattr(parts, k)
+        for k in (
+            "title",
+            "prompt",
+            "handler",
+            "points",
+            "memory",
+            "timeout",
+            "environment",
+            "tests",
+            "fixtures",
+            "starter",
+            "solution",
+        )
+    }
     wrong_initial = [{"name": w.name, "why": w.why, "code": w.code} for w in parts.wrong]
     data = request.POST if request.method == "POST" else None
-    return form_class(data, initial=initial), WrongFormSet(data, initial=wrong_initial, prefix="wrong")
+    return form_class(data, initial=initial), WrongFormSet(
+        data, initial=wrong_initial, prefix="wrong"
+    )
 
 
 def _save_parts(form, formset, draft: ExerciseDraft | None):
     """The folder for the submitted parts, or a message saying which part is not YAML."""
     try:
-        return folder.files_from_parts(form.parts(wrong_variants(formset)), draft.files if draft else None), ""
+        return folder.files_from_parts(
+            form.parts(wrong_variants(formset)), draft.files if draft else None
+        ), ""
     except folder.PartsError as error:
         return None, str(error)
 
@@ -242,5 +279,7 @@ def exercise_publish(request: HttpRequest, draft_id: int) -> HttpResponse:
         messages.error(request, f"Not published: {error.message}")
         return redirect(draft)
     exercise.refresh_from_db()
-    messages.success(request, f"Published {exercise.title} as version {exercise.current_version.number}.")
+    messages.success(
+        request, f"Published {exercise.title} as version {exercise.current_version.number}."
+    )
     return redirect(draft)

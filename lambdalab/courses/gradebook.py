@@ -102,7 +102,11 @@ def gradebook_csv(*, course: Course, rows: list[Row], assignments: list[Assignme
     writer = csv.writer(out)
     header = ["username", "name", "email"]
     for a in assignments:
-        header += [f"{a.exercise.slug} points", f"{a.exercise.slug} attempts", f"{a.exercise.slug} late"]
+        header += [
+            f"{a.exercise.slug} points",
+            f"{a.exercise.slug} attempts",
+            f"{a.exercise.slug} late",
+        ]
     writer.writerow([*header, "total"])
     for row in rows:
         line = [row.student.username, row.student.display_name, row.student.email]
@@ -202,7 +206,9 @@ def error_types(results: dict | None) -> list[str]:
             found.append("Timeout")
         else:
             failing = [c for c in test.get("checks", []) if not c.get("passed")]
-            found.append(f"wrong result ({failing[0].get('kind', 'check')})" if failing else "failed")
+            found.append(
+                f"wrong result ({failing[0].get('kind', 'check')})" if failing else "failed"
+            )
     if (results or {}).get("error"):
         found.append(f"{results['error'].get('kind', 'error')} error")
     return found

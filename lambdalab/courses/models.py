@@ -65,6 +65,9 @@ class Enrolment(models.Model):
             models.UniqueConstraint(fields=["course", "user"], name="courses_enrolment_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"
+
 
 class Assignment(models.Model):
     """An exercise set in a course: its due date, its weight and how lateness is treated."""
@@ -81,9 +84,7 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["course", "position", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["course", "exercise"], name="courses_assignment_unique"
-            )
+            models.UniqueConstraint(fields=["course", "exercise"], name="courses_assignment_unique")
         ]
 
     def __str__(self) -> str:
@@ -184,6 +185,9 @@ class RegradeItem(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"regrade {self.regrade_id} of submission {self.submission_id}"
+
     @property
     def changed(self) -> bool:
         return self.status == ItemStatus.FINISHED and (self.old_score or 0) != (self.new_score or 0)
@@ -206,3 +210,6 @@ class ScoreNotice(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.old_score:.0%} → {self.new_score:.0%}"

@@ -168,8 +168,7 @@ def regrade_resume(*, regrade: Regrade, stale_after: timedelta = timedelta(minut
     """Re-enqueue items whose message was lost or whose worker died. Returns how many."""
     now = timezone.now()
     stuck = regrade.items.filter(
-        Q(status=ItemStatus.QUEUED)
-        | Q(status=ItemStatus.RUNNING, started_at__lt=now - stale_after)
+        Q(status=ItemStatus.QUEUED) | Q(status=ItemStatus.RUNNING, started_at__lt=now - stale_after)
     )
     ids = list(stuck.values_list("pk", flat=True))
     regrade.items.filter(pk__in=ids, status=ItemStatus.RUNNING).update(
@@ -196,9 +195,7 @@ def regrade_progress(*, regrade: Regrade) -> Progress:
         total=Count("pk"),
         done=Count("pk", filter=Q(status__in=[ItemStatus.FINISHED, ItemStatus.ERROR])),
         errors=Count("pk", filter=Q(status=ItemStatus.ERROR)),
-        changed=Count(
-            "pk", filter=Q(status=ItemStatus.FINISHED) & ~Q(old_score=F("new_score"))
-        ),
+        changed=Count("pk", filter=Q(status=ItemStatus.FINISHED) & ~Q(old_score=F("new_score"))),
     )
     return Progress(**counts)
 

@@ -40,12 +40,24 @@ urlpatterns = [
         views_grades.regrade_start,
         name="regrade_start",
     ),
-    path("<int:course_id>/regrades/<int:regrade_id>/", views_grades.regrade_detail,
-         name="regrade_detail"),
-    path("<int:course_id>/regrades/<int:regrade_id>/apply/", views_grades.regrade_apply,
-         name="regrade_apply"),
-    path("<int:course_id>/regrades/<int:regrade_id>/discard/", views_grades.regrade_discard,
-         name="regrade_discard"),
-    path("<int:course_id>/regrades/<int:regrade_id>/resume/", views_grades.regrade_resume,
-         name="regrade_resume"),
+    path(
+        "<int:course_id>/regrades/<int:regrade_id>/",
+        views_grades.regrade_detail,
+        name="regrade_detail",
+    ),
+    path(
+        "<int:course_id>/regrades/<int:regrade_id>/apply/",
+        views_grades.regrade_apply,
+        name="regrade_apply",
+    ),
+    path(
+        "<int:course_id>/regrades/<int:regrade_id>/discard/",
+        views_grades.regrade_discard,
+        name="regrade_discard",
+    ),
+    path(
+        "<int:course_id>/regrades/<int:regrade_id>/resume/",
+        views_grades.regrade_resume,
+        name="regrade_resume",
+    ),
 ]

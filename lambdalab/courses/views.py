@@ -58,7 +58,9 @@ def course_create(request: HttpRequest) -> HttpResponse:
             late_days_max=data["late_days_max"],
         )
         services.course_lessons_set(course=course, lessons=list(data["lessons"]))
-        messages.success(request, f"Created {course.title}. Share the join code {course.join_code}.")
+        messages.success(
+            request, f"Created {course.title}. Share the join code {course.join_code}."
+        )
         return redirect(course)
     return render(request, "courses/course_form.html", {"form": form})
 
@@ -149,8 +151,11 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
         services.course_lessons_set(course=course, lessons=list(form.cleaned_data["lessons"]))
         messages.success(request, "Course settings saved.")
     else:
-        messages.error(request, "Settings not saved: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "Settings not saved: "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
     return redirect(course)
 
 
@@ -184,8 +189,10 @@ def assignment_add(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_for_instructor(user=request.user, course_id=course_id)
     form = AssignmentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Not assigned: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "Not assigned: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
         return redirect(course)
     try:
         assignment = services.assignment_set(course=course, **form.cleaned_data)

@@ -1,4 +1,4 @@
-"""Instructor pages for grades: gradebook (and CSV), a student, a submission, analytics, regrades."""
+"""Instructor pages: the gradebook (and CSV), a student, a submission, analytics, regrades."""
 
 from __future__ import annotations
 
@@ -106,7 +106,9 @@ def regrade_detail(request: HttpRequest, course_id: int, regrade_id: int) -> Htt
         "errors": regrade.items.filter(status="error").select_related("submission__user"),
         "ready": regrade.status == RegradeStatus.READY,
     }
-    template = "courses/regrade_detail.html#progress" if request.htmx else "courses/regrade_detail.html"
+    template = (
+        "courses/regrade_detail.html#progress" if request.htmx else "courses/regrade_detail.html"
+    )
     return render(request, template, context)
 
 

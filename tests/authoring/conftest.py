@@ -40,7 +40,8 @@ def validations(monkeypatch):
 
     sent = []
     monkeypatch.setattr(
-        tasks.validate_exercise_draft, "apply_async",
+        tasks.validate_exercise_draft,
+        "apply_async",
         lambda args, queue: sent.append((args[0], queue)),
     )
     return sent

@@ -21,8 +21,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.root]
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 PASSWORD = "a-long-passphrase-2026"
 
 TESTS = """\
@@ -38,7 +44,9 @@ TESTS = """\
   checks:
     - returns: {shout: "!"}
 """
-SOLUTION = "def lambda_handler(event, context):\n    return {'shout': event['word'].upper() + '!'}\n"
+SOLUTION = (
+    "def lambda_handler(event, context):\n    return {'shout': event['word'].upper() + '!'}\n"
+)
 FORGETS_BANG = "def lambda_handler(event, context):\n    return {'shout': event['word'].upper()}\n"
 
 
@@ -65,7 +73,9 @@ def site(transactional_db, redis_url, tmp_path):
         stack.running(stack.web_command(port), env, tmp_path / "web.log"),
     ):
         base = f"http://127.0.0.1:{port}"
-        stack.wait_for(lambda: _up(base), timeout=30, what="the web server", log=tmp_path / "web.log")
+        stack.wait_for(
+            lambda: _up(base), timeout=30, what="the web server", log=tmp_path / "web.log"
+        )
         yield base
 
 

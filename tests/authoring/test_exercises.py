@@ -27,7 +27,7 @@ def _form(**changes) -> dict[str, str]:
         "timeout": "3",
         "environment": "",
         "tests": "- name: doubles two\n  visible: true\n  event: {n: 2}\n  checks:\n"
-                 "    - returns: {double: 4}\n",
+        "    - returns: {double: 4}\n",
         "fixtures": "",
         "starter": STARTER,
         "solution": DOUBLE,
@@ -64,7 +64,9 @@ def test_a_broken_exercise_is_saved_but_its_table_shows_why_and_it_cannot_be_pub
 
     rows = {row["variant"]: row for row in draft.validation_rows}
     assert rows["solution"]["ok"] and rows["starter"]["ok"]
-    assert not rows["wrong/adds-two"]["ok"] and rows["wrong/adds-two"]["detail"] == "passes every test"
+    assert (
+        not rows["wrong/adds-two"]["ok"] and rows["wrong/adds-two"]["detail"] == "passes every test"
+    )
     page = client.get(draft.get_absolute_url()).content.decode()
     assert "Validation failed: this exercise cannot be published" in page
     assert 'id="publish-button" disabled' in page
@@ -78,11 +80,15 @@ def test_a_reference_solution_that_fails_its_own_tests_is_reported_with_the_fail
     lesson, instructor, runtime, validations
 ):
     draft = services.exercise_draft_create(
-        author=instructor, lesson=lesson, slug="off-by-one",
-        files={"exercise.yaml": exercise_yaml(TEST_N2),
-               "starter/lambda_function.py": STARTER,
-               "solution/lambda_function.py": ADDS_TWO.replace("+ 2", "+ 3"),
-               "wrong/triples/lambda_function.py": ADDS_TWO},
+        author=instructor,
+        lesson=lesson,
+        slug="off-by-one",
+        files={
+            "exercise.yaml": exercise_yaml(TEST_N2),
+            "starter/lambda_function.py": STARTER,
+            "solution/lambda_function.py": ADDS_TWO.replace("+ 2", "+ 3"),
+            "wrong/triples/lambda_function.py": ADDS_TWO,
+        },
     )
 
     draft = _validate(draft, runtime)
@@ -94,7 +100,10 @@ def test_a_reference_solution_that_fails_its_own_tests_is_reported_with_the_fail
 
 def test_format_errors_point_at_the_yaml_line_and_skip_the_sandbox(lesson, instructor, validations):
     client = client_for(instructor)
-    tests = "- name: doubles two\n  visible: true\n  event: {n: 2}\n  checks:\n    - retrns: {double: 4}\n"
+    tests = (
+        "- name: doubles two\n  visible: true\n  event: {n: 2}\n"
+        "  checks:\n    - retrns: {double: 4}\n"
+    )
 
     client.post(reverse("authoring_exercise_new", args=[lesson.slug]), _form(tests=tests))
 
@@ -115,8 +124,14 @@ def test_publishing_makes_a_version_and_changing_the_tests_makes_the_next_one(
     assert edit.status_code == 302 and draft.is_published  # unchanged so far
 
     assert "doubles two" in client.get(draft.get_absolute_url()).context["form"].initial["tests"]
-    form = _form(tests=textwrap.dedent(TEST_N2 + TEST_N3), **{"wrong-0-name": "triples", "wrong-0-why": "triples",
-                               "wrong-0-code": "def lambda_handler(e, c):\n    return {'double': e['n'] * 3}\n"})
+    form = _form(
+        tests=textwrap.dedent(TEST_N2 + TEST_N3),
+        **{
+            "wrong-0-name": "triples",
+            "wrong-0-why": "triples",
+            "wrong-0-code": "def lambda_handler(e, c):\n    return {'double': e['n'] * 3}\n",
+        },
+    )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(draft.get_absolute_url(), form)
     draft.refresh_from_db()
@@ -128,8 +143,13 @@ def test_publishing_makes_a_version_and_changing_the_tests_makes_the_next_one(
 
     doubling.refresh_from_db()
     assert doubling.current_version.number == 2
-    assert [t["name"] for t in doubling.current_version.spec["tests"]] == ["doubles two", "doubles three"]
-    assert doubling.versions.get(number=1).spec["tests"][0]["name"] == "doubles two"  # kept as it was
+    assert [t["name"] for t in doubling.current_version.spec["tests"]] == [
+        "doubles two",
+        "doubles three",
+    ]
+    assert (
+        doubling.versions.get(number=1).spec["tests"][0]["name"] == "doubles two"
+    )  # kept as it was
     draft.refresh_from_db()
     assert draft.is_published
 
@@ -140,8 +160,10 @@ def test_a_new_exercise_is_published_into_its_lesson_and_shown_to_students(
 ):
     client = client_for(instructor)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("authoring_exercise_new", args=[lesson.slug]),
-                    _form(tests=textwrap.dedent(TEST_N2 + TEST_N3)))
+        client.post(
+            reverse("authoring_exercise_new", args=[lesson.slug]),
+            _form(tests=textwrap.dedent(TEST_N2 + TEST_N3)),
+        )
     draft = _validate(ExerciseDraft.objects.get(slug="double-again"), runtime)
 
     client.post(reverse("authoring_exercise_publish", args=[draft.pk]))
@@ -150,21 +172,36 @@ def test_a_new_exercise_is_published_into_its_lesson_and_shown_to_students(
     assert exercise.lesson == lesson and exercise.current_version.number == 1
     assert "slug: double-again" in lesson.files.get(path="lesson.md").text
     assert [e.slug for e in lesson.content().exercises] == ["double-it", "double-again"]
-    assert client_for(student).get(reverse("exercise_detail", args=["double-again"])).status_code == 200
+    assert (
+        client_for(student).get(reverse("exercise_detail", args=["double-again"])).status_code
+        == 200
+    )
 
 
-def test_a_validation_result_for_files_that_changed_meanwhile_is_dropped(lesson, instructor, validations):
-    files = {"exercise.yaml": exercise_yaml(TEST_N2), "starter/lambda_function.py": STARTER,
-             "solution/lambda_function.py": DOUBLE, "wrong/triples/lambda_function.py": ADDS_TWO}
-    draft = services.exercise_draft_create(author=instructor, lesson=lesson, slug="racing", files=files)
+def test_a_validation_result_for_files_that_changed_meanwhile_is_dropped(
+    lesson, instructor, validations
+):
+    files = {
+        "exercise.yaml": exercise_yaml(TEST_N2),
+        "starter/lambda_function.py": STARTER,
+        "solution/lambda_function.py": DOUBLE,
+        "wrong/triples/lambda_function.py": ADDS_TWO,
+    }
+    draft = services.exercise_draft_create(
+        author=instructor, lesson=lesson, slug="racing", files=files
+    )
 
     class AuthorSavesDuringValidation:
         def invoke_sequence(self, *args, **kwargs):
             newer = ExerciseDraft.objects.get(pk=draft.pk)
-            services.exercise_draft_save(draft=newer, files={**files, "exercise.yaml": exercise_yaml(TEST_N2, TEST_N3)})
+            services.exercise_draft_save(
+                draft=newer, files={**files, "exercise.yaml": exercise_yaml(TEST_N2, TEST_N3)}
+            )
             raise RuntimeError("the old run ends however it ends")
 
-    assert services.exercise_draft_validate(draft_id=draft.pk, runtime=AuthorSavesDuringValidation())
+    assert services.exercise_draft_validate(
+        draft_id=draft.pk, runtime=AuthorSavesDuringValidation()
+    )
 
     draft.refresh_from_db()
     # The old run's table is not shown for the new files; the new save's validation is queued.

@@ -41,13 +41,21 @@ def test_a_new_lesson_starts_from_a_valid_template_and_publishes(instructor):
 
 def test_a_quiz_added_in_the_form_becomes_a_quiz_of_the_published_lesson(lesson, instructor):
     client = client_for(instructor)
-    draft_url = client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))["Location"]
+    draft_url = client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))[
+        "Location"
+    ]
     draft = LessonDraft.objects.get()
 
-    client.post(reverse("authoring_quiz_add", args=[draft.pk]), {
-        "quiz_id": "billing", "kind": "single", "question": "When does Lambda bill?",
-        "options": "* Per request and per ms | Requests and GB-seconds.\n- Per hour | That is EC2.",
-    })
+    client.post(
+        reverse("authoring_quiz_add", args=[draft.pk]),
+        {
+            "quiz_id": "billing",
+            "kind": "single",
+            "question": "When does Lambda bill?",
+            "options": "* Per request and per ms | Requests and GB-seconds.\n"
+            "- Per hour | That is EC2.",
+        },
+    )
     client.post(reverse("authoring_lesson_publish", args=[draft.pk]))
 
     quiz = Quiz.objects.get(lesson=lesson, quiz_id="billing")
@@ -55,7 +63,9 @@ def test_a_quiz_added_in_the_form_becomes_a_quiz_of_the_published_lesson(lesson,
     assert b"When does Lambda bill?" in client.get(draft_url).content
 
 
-def test_a_lesson_with_a_broken_front_matter_shows_file_and_line_and_is_not_published(lesson, instructor):
+def test_a_lesson_with_a_broken_front_matter_shows_file_and_line_and_is_not_published(
+    lesson, instructor
+):
     client = client_for(instructor)
     client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))
     draft = LessonDraft.objects.get()
@@ -92,14 +102,21 @@ def test_importing_an_exported_lesson_under_a_new_name_makes_drafts_to_validate(
     from lambdalab.authoring import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.validate_exercise_draft, "apply_async", lambda a, queue: sent.append(a[0]))
+    monkeypatch.setattr(
+        tasks.validate_exercise_draft, "apply_async", lambda a, queue: sent.append(a[0])
+    )
     exported = {p.replace("90-doubling", "91-tripling"): t for p, t in catalog_files().items()}
-    exported = {p.replace("double-it", "triple-it"): t.replace("slug: doubling", "slug: tripling")
-                .replace("double-it", "triple-it") for p, t in exported.items()}
+    exported = {
+        p.replace("double-it", "triple-it"): t.replace("slug: doubling", "slug: tripling").replace(
+            "double-it", "triple-it"
+        )
+        for p, t in exported.items()
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(instructor).post(reverse("authoring_lesson_import"),
-                                    {"archive": _upload(exported)})
+        client_for(instructor).post(
+            reverse("authoring_lesson_import"), {"archive": _upload(exported)}
+        )
 
     new = Lesson.objects.get(slug="tripling")
     draft = ExerciseDraft.objects.get(slug="triple-it")
@@ -118,7 +135,8 @@ def test_importing_a_broken_lesson_imports_nothing_and_says_where(instructor):
     files = {"92-broken/lesson.md": "---\ntitle: Broken\n---\n"}
 
     response = client_for(instructor).post(
-        reverse("authoring_lesson_import"), {"archive": _upload(files)}, follow=True)
+        reverse("authoring_lesson_import"), {"archive": _upload(files)}, follow=True
+    )
 
     assert b"Not imported" in response.content and b"92-broken/lesson.md" in response.content
     assert not Lesson.objects.filter(dir_name="92-broken").exists()

@@ -44,8 +44,11 @@ PAGES = [
 def test_only_instructors_author_and_drafts_are_their_authors_alone(
     request, drafts, persona, method, name, kwargs, private
 ):
-    client = request.getfixturevalue("anonymous") if persona == "anonymous" else client_for(
-        request.getfixturevalue(persona))
+    client = (
+        request.getfixturevalue("anonymous")
+        if persona == "anonymous"
+        else client_for(request.getfixturevalue(persona))
+    )
 
     response = getattr(client, method)(reverse(name, kwargs=kwargs(drafts)))
 

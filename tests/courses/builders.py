@@ -10,10 +10,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from lambdalab.catalog.content import parse_lesson
+from lambdalab.catalog.content import Catalog, parse_lesson
 from lambdalab.catalog.models import Exercise
 from lambdalab.catalog.services import catalog_sync
-from lambdalab.catalog.content import Catalog
 
 LESSON_DIR = "90-doubling"
 LESSON_MD = """\

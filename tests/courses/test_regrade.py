@@ -18,7 +18,11 @@ from tests.courses.builders import (
     publish_doubling,
 )
 
-CODES = {"doubles": (DOUBLE, 1.0, 1.0), "adds-two": (ADDS_TWO, 1.0, 0.5), "crashes": (CRASHES, 0.0, 0.0)}
+CODES = {
+    "doubles": (DOUBLE, 1.0, 1.0),
+    "adds-two": (ADDS_TWO, 1.0, 0.5),
+    "crashes": (CRASHES, 0.0, 0.0),
+}
 
 
 def _class_of(course, size: int) -> list[User]:
@@ -41,8 +45,9 @@ def test_regrade_of_200_submissions_accounts_for_every_score_and_diffs_only_the_
         for attempt in range(4):  # 50 learners × 4 attempts = 200 submissions
             kind = kinds[(i + attempt) % 3]
             code, old, new = CODES[kind]
-            s = finished_submission(user=learner, exercise=doubling, code=code, score=old,
-                                    minutes_ago=100 - attempt)
+            s = finished_submission(
+                user=learner, exercise=doubling, code=code, score=old, minutes_ago=100 - attempt
+            )
             expected[s.pk] = (old, new)
     before = {s.pk: (s.score, s.results, s.exercise_version_id) for s in Submission.objects.all()}
 
@@ -69,7 +74,9 @@ def test_regrade_of_200_submissions_accounts_for_every_score_and_diffs_only_the_
     after = {s.pk: (s.score, s.results, s.exercise_version_id) for s in Submission.objects.all()}
     assert after == before
 
-    diff = {c.user.username: (c.old_best, c.new_best) for c in regrades.regrade_diff(regrade=regrade)}
+    diff = {
+        c.user.username: (c.old_best, c.new_best) for c in regrades.regrade_diff(regrade=regrade)
+    }
     assert len(diff) == 50
     for i, learner in enumerate(learners):
         mine = [expected[s.pk] for s in Submission.objects.filter(user=learner)]

@@ -11,7 +11,14 @@ from django.utils import timezone
 from lambdalab.courses import regrades, services
 from lambdalab.courses.models import Course, Enrolment
 from tests.conftest import client_for
-from tests.courses.builders import ADDS_TWO, DOUBLE, TEST_N2, TEST_N3, finished_submission, publish_doubling
+from tests.courses.builders import (
+    ADDS_TWO,
+    DOUBLE,
+    TEST_N2,
+    TEST_N3,
+    finished_submission,
+    publish_doubling,
+)
 
 PERSONAS = ["anonymous", "student", "classmate", "instructor", "other_instructor"]
 
@@ -43,25 +50,45 @@ INSTRUCTOR_PAGES = [
     ("get", "course_create", lambda w: {}),
     ("get", "gradebook", lambda w: {"course_id": w[C].pk}),
     ("get", "gradebook_student", lambda w: {"course_id": w[C].pk, "user_id": w["mine"].user_id}),
-    ("get", "gradebook_submission", lambda w: {"course_id": w[C].pk, "submission_id": w["theirs"].pk}),
-    ("get", "assignment_analytics", lambda w: {"course_id": w[C].pk, "assignment_id": w["assignment"].pk}),
+    (
+        "get",
+        "gradebook_submission",
+        lambda w: {"course_id": w[C].pk, "submission_id": w["theirs"].pk},
+    ),
+    (
+        "get",
+        "assignment_analytics",
+        lambda w: {"course_id": w[C].pk, "assignment_id": w["assignment"].pk},
+    ),
     ("get", "regrade_detail", lambda w: {"course_id": w[C].pk, "regrade_id": w["regrade"].pk}),
     ("post", "course_edit", lambda w: {"course_id": w[C].pk}),
     ("post", "course_code_rotate", lambda w: {"course_id": w[C].pk}),
     ("post", "course_instructor_add", lambda w: {"course_id": w[C].pk}),
     ("post", "assignment_add", lambda w: {"course_id": w[C].pk}),
-    ("post", "regrade_start", lambda w: {"course_id": w[C].pk, "assignment_id": w["assignment"].pk}),
+    (
+        "post",
+        "regrade_start",
+        lambda w: {"course_id": w[C].pk, "assignment_id": w["assignment"].pk},
+    ),
     ("post", "regrade_resume", lambda w: {"course_id": w[C].pk, "regrade_id": w["regrade"].pk}),
     ("post", "regrade_apply", lambda w: {"course_id": w[C].pk, "regrade_id": w["regrade"].pk}),
     ("post", "regrade_discard", lambda w: {"course_id": w[C].pk, "regrade_id": w["regrade"].pk}),
-    ("post", "assignment_remove", lambda w: {"course_id": w[C].pk, "assignment_id": w["assignment"].pk}),
+    (
+        "post",
+        "assignment_remove",
+        lambda w: {"course_id": w[C].pk, "assignment_id": w["assignment"].pk},
+    ),
 ]
 GLOBAL = {"course_create"}  # not tied to one course: any instructor may open it
 
 
-@pytest.mark.parametrize("method,name,kwargs", INSTRUCTOR_PAGES, ids=[p[1] for p in INSTRUCTOR_PAGES])
+@pytest.mark.parametrize(
+    "method,name,kwargs", INSTRUCTOR_PAGES, ids=[p[1] for p in INSTRUCTOR_PAGES]
+)
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_instructor_pages_admit_only_the_courses_instructors(request, world, persona, method, name, kwargs):
+def test_instructor_pages_admit_only_the_courses_instructors(
+    request, world, persona, method, name, kwargs
+):
     url = reverse(name, kwargs=kwargs(world))
     response = getattr(_client(request, persona), method)(url)
 
@@ -118,7 +145,9 @@ def test_course_list_shows_only_courses_the_person_teaches_or_joined(request, wo
     assert (b"Serverless 101" in response.content) is (persona != "other_instructor")
 
 
-def test_student_joins_with_a_code_and_can_be_in_several_courses(student, instructor, other_instructor):
+def test_student_joins_with_a_code_and_can_be_in_several_courses(
+    student, instructor, other_instructor
+):
     first = services.course_create(owner=instructor, title="Lambda basics")
     second = services.course_create(owner=other_instructor, title="Event-driven design")
     client = client_for(student)
@@ -166,7 +195,8 @@ def test_co_instructor_sees_the_gradebook_once_added(world, instructor, other_in
     assert client_for(other_instructor).get(gradebook).status_code == 404
 
     client_for(instructor).post(
-        reverse("course_instructor_add", args=[world[C].pk]), {"username": other_instructor.username}
+        reverse("course_instructor_add", args=[world[C].pk]),
+        {"username": other_instructor.username},
     )
 
     response = client_for(other_instructor).get(gradebook)
@@ -177,23 +207,32 @@ def test_instructor_creates_a_course_and_assigns_an_exercise_with_a_due_date(ins
     client = client_for(instructor)
     response = client.post(
         reverse("course_create"),
-        {"title": "Spring cohort", "description": "", "late_penalty_percent": 20,
-         "late_days_max": 2, "joining_open": "on", "lessons": [doubling.lesson_id]},
+        {
+            "title": "Spring cohort",
+            "description": "",
+            "late_penalty_percent": 20,
+            "late_days_max": 2,
+            "joining_open": "on",
+            "lessons": [doubling.lesson_id],
+        },
         follow=True,
     )
     course = Course.objects.get(title="Spring cohort")
     assert f"Share the join code {course.join_code}".encode() in response.content
     assert list(course.lessons.all()) == [doubling.lesson]
 
-    client.post(reverse("assignment_add", args=[course.pk]),
-                {"exercise": doubling.pk, "due_at": "2030-01-31T17:00", "points": 25,
-                 "accept_late": "on"})
+    client.post(
+        reverse("assignment_add", args=[course.pk]),
+        {"exercise": doubling.pk, "due_at": "2030-01-31T17:00", "points": 25, "accept_late": "on"},
+    )
 
     assignment = course.assignments.get()
     assert (assignment.points, assignment.due_at.day, assignment.due_at.hour) == (25, 31, 17)
 
 
-def test_gradebook_marks_late_work_and_applies_the_late_policy(course, doubling, student, instructor):
+def test_gradebook_marks_late_work_and_applies_the_late_policy(
+    course, doubling, student, instructor
+):
     assignment = course.assignments.get()
     assignment.due_at = timezone.now() - timedelta(days=1, hours=12)
     assignment.save()
@@ -223,29 +262,55 @@ def test_gradebook_filters_by_name_and_status_and_exports_csv(world, instructor)
 
 def test_submission_page_shows_code_every_test_and_logs_to_the_instructor(world, instructor):
     theirs = world["theirs"]
-    theirs.results = {"tests": [
-        {"name": "doubles three", "visible": False, "passed": False, "points": 0, "max_points": 1,
-         "message": "returned {'double': 5}", "invocations": [{"status": "success", "logs": "START RequestId: r1"}]}
-    ]}
+    theirs.results = {
+        "tests": [
+            {
+                "name": "doubles three",
+                "visible": False,
+                "passed": False,
+                "points": 0,
+                "max_points": 1,
+                "message": "returned {'double': 5}",
+                "invocations": [{"status": "success", "logs": "START RequestId: r1"}],
+            }
+        ]
+    }
     theirs.save()
 
-    response = client_for(instructor).get(reverse("gradebook_submission", args=[world[C].pk, theirs.pk]))
+    response = client_for(instructor).get(
+        reverse("gradebook_submission", args=[world[C].pk, theirs.pk])
+    )
 
     content = response.content.decode()
     assert "event[&#x27;n&#x27;] + 2" in content or "event['n'] + 2" in content
     assert "doubles three" in content and "hidden" in content and "START RequestId: r1" in content
 
 
-def test_analytics_shows_pass_rate_and_median_attempts(course, doubling, student, classmate, instructor):
+def test_analytics_shows_pass_rate_and_median_attempts(
+    course, doubling, student, classmate, instructor
+):
     finished_submission(user=student, exercise=doubling, code="x", score=0.0, minutes_ago=30)
     finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0, minutes_ago=10)
-    finished_submission(user=classmate, exercise=doubling, code="y", score=0.5, minutes_ago=5,
-                        results={"tests": [{"passed": False, "invocations": [
-                            {"status": "error", "payload": {"errorType": "KeyError"}}]}]})
+    finished_submission(
+        user=classmate,
+        exercise=doubling,
+        code="y",
+        score=0.5,
+        minutes_ago=5,
+        results={
+            "tests": [
+                {
+                    "passed": False,
+                    "invocations": [{"status": "error", "payload": {"errorType": "KeyError"}}],
+                }
+            ]
+        },
+    )
     assignment = course.assignments.get()
 
     response = client_for(instructor).get(
-        reverse("assignment_analytics", args=[course.pk, assignment.pk]))
+        reverse("assignment_analytics", args=[course.pk, assignment.pk])
+    )
 
     data = response.context["analytics"]
     assert (data.attempted, data.passed, data.pass_rate) == (2, 1, 50.0)
@@ -262,8 +327,14 @@ def test_regrade_page_polls_while_running_and_offers_apply_when_ready(world, ins
     running = client.get(url)
     assert b'hx-trigger="every 1s"' in running.content and b"0 of 2" in running.content
 
-    world["regrade"].items.update(status="finished", new_score=0.5, new_points=5, new_max_points=10,
-                                  new_passed=False, new_results={"tests": []})
+    world["regrade"].items.update(
+        status="finished",
+        new_score=0.5,
+        new_points=5,
+        new_max_points=10,
+        new_passed=False,
+        new_results={"tests": []},
+    )
     regrades._mark_ready_when_done(world["regrade"].pk)
     ready = client.get(url, HTTP_HX_REQUEST="true")
 
@@ -272,11 +343,15 @@ def test_regrade_page_polls_while_running_and_offers_apply_when_ready(world, ins
     assert b"2 of 2" in ready.content
 
 
-def test_student_sees_a_notice_after_a_regrade_changed_their_score(world, instructor, student, classmate):
+def test_student_sees_a_notice_after_a_regrade_changed_their_score(
+    world, instructor, student, classmate
+):
     world["regrade"].items.filter(submission=world["mine"]).update(
-        status="finished", new_score=1.0, new_points=10, new_max_points=10, new_passed=True)
+        status="finished", new_score=1.0, new_points=10, new_max_points=10, new_passed=True
+    )
     world["regrade"].items.filter(submission=world["theirs"]).update(
-        status="finished", new_score=0.5, new_points=5, new_max_points=10, new_passed=False)
+        status="finished", new_score=0.5, new_points=5, new_max_points=10, new_passed=False
+    )
     regrades._mark_ready_when_done(world["regrade"].pk)
     client_for(instructor).post(reverse("regrade_apply", args=[world[C].pk, world["regrade"].pk]))
 
