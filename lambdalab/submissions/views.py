@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lambdalab.progress import services as drafts
@@ -18,8 +19,14 @@ EXERCISE_PAGE = "progress/exercise.html"
 
 
 def _refuse(request, exercise, partial: str, message: str, *, retry_after=None, status=422):
-    """Show why nothing was queued, next to the button that was pressed; the draft is kept."""
-    context = {"refusal": message, "retry_after": retry_after}
+    """Show why nothing was queued, next to the button that was pressed; the draft is kept.
+
+    When the service says it is only busy ("Retrying in 3 s"), the partial sends the same form
+    again after `retry_after` seconds, so the promise in the message is kept.
+    """
+    action = "run_create" if partial == "test-result" else "submission_create"
+    retry_url = reverse(action, args=[exercise.slug]) if "Retrying" in message else ""
+    context = {"refusal": message, "retry_after": retry_after, "retry_url": retry_url}
     if request.htmx:
         return render(request, f"{EXERCISE_PAGE}#{partial}", context, status=status)
     page = workspace_context(request, exercise, **{f"{partial}_refusal": message})

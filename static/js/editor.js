@@ -112,19 +112,55 @@ function setupTabs(form) {
   });
 }
 
+function codeFields(form) {
+  const files = {};
+  new FormData(form).forEach((value, key) => { if (key.startsWith("file:")) files[key] = value; });
+  return files;
+}
+
+function writeBackup(key, files, synced) {
+  try {
+    localStorage.setItem(key, JSON.stringify({ files, synced, at: Date.now() }));
+  } catch (e) { /* storage full or disabled: the server copy is all there is */ }
+}
+
+// A copy that never reached the server (offline, over the size limit, tab closed mid-save)
+// is offered back when the learner returns.
+function offerUnsavedBackup(form, key, status) {
+  let backup = null;
+  try { backup = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { backup = null; }
+  if (!backup || backup.synced) return;
+  const current = codeFields(form);
+  const differs = Object.keys(backup.files).some((name) => backup.files[name] !== current[name]);
+  if (!differs) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link-button";
+  button.textContent = "Restore the unsaved changes from this browser";
+  button.addEventListener("click", () => {
+    Object.entries(backup.files).forEach(([name, text]) => {
+      const textarea = form.querySelector(`textarea[name="${CSS.escape(name)}"]`);
+      if (textarea) setEditorText(textarea, text);
+    });
+    form.dispatchEvent(new Event("input"));
+  });
+  status.replaceChildren(button);
+}
+
 function setupAutosave(form) {
   const status = document.getElementById("save-status");
   const backupKey = `lambdalab-draft-${form.dataset.exercise}`;
   let timer = null;
+  offerUnsavedBackup(form, backupKey, status);
   const save = () => {
     timer = null;
     // A local copy first: whatever the server says, the learner's text survives a reload.
-    const data = new FormData(form);
-    const files = {};
-    data.forEach((value, key) => { if (key.startsWith("file:")) files[key] = value; });
-    try { localStorage.setItem(backupKey, JSON.stringify(files)); } catch (e) { /* full */ }
+    const files = codeFields(form);
+    writeBackup(backupKey, files, false);
     window.htmx.ajax("POST", form.dataset.autosaveUrl, {
       source: form, target: status, swap: "innerHTML", values: {},
+    }).then(() => {
+      if (status.querySelector(".inline-error") === null) writeBackup(backupKey, files, true);
     });
   };
   const schedule = () => {

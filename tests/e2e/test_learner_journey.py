@@ -176,3 +176,17 @@ def test_cost_calculator_and_concurrency_lab_update_live(page):
     page.locator("#concurrency-lab").screenshot(
         path=str(screenshot(page, "labs").parent / "concurrency.png")
     )
+
+
+def test_typing_while_offline_is_not_lost(page):
+    sign_up(page, "offline")
+    page.goto("/exercises/first-handler/")
+    page.context.set_offline(True)
+    _replace_code(page, "# written on a train\ndef lambda_handler(event, context):\n    return 1\n")
+    page.wait_for_timeout(1500)  # the autosave tries, and cannot reach the server
+    page.context.set_offline(False)
+    page.reload()
+    restore = page.get_by_role("button", name="Restore the unsaved changes from this browser")
+    restore.click()
+    expect(page.get_by_role("textbox", name="Handler code")).to_contain_text("written on a train")
+    expect(page.locator("#save-status")).to_contain_text("Draft saved", timeout=10_000)

@@ -258,3 +258,21 @@ def test_event_picker_offers_the_template_catalogue(student_client, first_exerci
     ).content.decode()
     assert '<optgroup label="Templates">' in page
     assert f'value="template:{template["id"]}" selected>{template["name"]}<' in page
+
+
+def test_a_busy_learner_is_told_and_the_test_is_retried_for_them(
+    student, student_client, first_exercise, settings
+):
+    settings.JOBS_IN_FLIGHT_PER_LEARNER = 1
+    Run.objects.create(user=student, exercise=first_exercise, files={"a.py": ""})
+    response = student_client.post(
+        f"/exercises/{first_exercise.slug}/test/",
+        _form(first_exercise, "def lambda_handler(e, c):\n    return 1\n"),
+        **HTMX,
+    )
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "Busy" in page and "Retrying in 3 s" in page
+    assert f'hx-post="/exercises/{first_exercise.slug}/test/"' in page
+    assert 'hx-trigger="load delay:3s"' in page
+    assert Run.objects.filter(user=student).count() == 1
