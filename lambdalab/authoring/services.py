@@ -174,6 +174,9 @@ def exercise_draft_publish(*, draft: ExerciseDraft):
         ).update(published_version=published.current_version)
         if content.slug == draft.slug:
             exercise = published
+    LessonDraft.objects.filter(lesson=lesson, author=draft.author, text=files["lesson.md"]).update(
+        published_text=files["lesson.md"]
+    )
     return exercise
 
 
@@ -187,7 +190,8 @@ def _lesson_files(lesson: Lesson, draft: ExerciseDraft) -> dict[str, str]:
     for other in lesson.exercises.filter(archived=False).exclude(slug=draft.slug):
         for path, text in other.current_version.files.items():
             files[f"exercises/{other.slug}/{path}"] = text
-    files["lesson.md"] = _with_reference(files.get("lesson.md", ""), draft.slug)
+    imported = _imported_lesson_text(lesson, draft.author)
+    files["lesson.md"] = _with_reference(imported or files.get("lesson.md", ""), draft.slug)
     published = set(lesson.exercises.filter(archived=False).values_list("slug", flat=True))
     for sibling in _unpublished_references(files["lesson.md"], published, draft):
         if not sibling.validation_passed:
@@ -200,6 +204,15 @@ def _lesson_files(lesson: Lesson, draft: ExerciseDraft) -> dict[str, str]:
     for path, text in draft.files.items():
         files[f"exercises/{draft.slug}/{path}"] = text
     return files
+
+
+def _imported_lesson_text(lesson: Lesson, author) -> str | None:
+    """An imported lesson stays hidden until its exercises are published; the first publish
+    takes its lesson.md as imported (with every exercise block where the author put it)."""
+    if not lesson.archived:
+        return None
+    lesson_draft = LessonDraft.objects.filter(lesson=lesson, author=author).first()
+    return lesson_draft.text if lesson_draft is not None else None
 
 
 def _unpublished_references(text: str, published: set[str], draft: ExerciseDraft):

@@ -117,6 +117,18 @@ def gradebook_csv(*, course: Course, rows: list[Row], assignments: list[Assignme
     return out.getvalue()
 
 
+def student_row(*, course: Course, student) -> list[tuple[Assignment, Cell, list]]:
+    """One student's own view: each assignment, their best cell, and their attempts."""
+    rows = []
+    for assignment, attempts in student_submissions(course=course, student=student):
+        cell = Cell(assignment)
+        for submission in reversed(attempts):  # oldest first, as the gradebook counts them
+            if submission.status == "finished":
+                _count(cell, submission)
+        rows.append((assignment, cell, attempts))
+    return rows
+
+
 def student_submissions(*, course: Course, student) -> list[tuple[Assignment, list]]:
     """Each assignment with the student's attempts at it, newest first."""
     from lambdalab.submissions.models import Submission

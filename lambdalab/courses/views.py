@@ -122,17 +122,10 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
 
 def _student_course(request: HttpRequest, course: Course) -> HttpResponse:
     """A student's view: what is due, their own best score, and any regrade notices."""
-    rows = grades.student_submissions(course=course, student=request.user)
-    cells = {}
-    for assignment, attempts in rows:
-        cell = grades.Cell(assignment)
-        for submission in reversed([s for s in attempts if s.status == "finished"]):
-            grades._count(cell, submission)
-        cells[assignment.pk] = cell
     notices = selectors.notices_unseen(user=request.user)
     context = {
         "course": course,
-        "rows": [(a, cells[a.pk], attempts) for a, attempts in rows],
+        "rows": grades.student_row(course=course, student=request.user),
         "notices": list(notices),
         "lessons": course.lessons.filter(archived=False),
     }

@@ -172,10 +172,10 @@ def test_a_new_exercise_is_published_into_its_lesson_and_shown_to_students(
     assert exercise.lesson == lesson and exercise.current_version.number == 1
     assert "slug: double-again" in lesson.files.get(path="lesson.md").text
     assert [e.slug for e in lesson.content().exercises] == ["double-it", "double-again"]
-    assert (
-        client_for(student).get(reverse("exercise_detail", args=["double-again"])).status_code
-        == 200
-    )
+    learner = client_for(student)
+    assert learner.get(reverse("exercise_detail", args=["double-again"])).status_code == 200
+    lesson_page = learner.get(lesson.get_absolute_url())
+    assert lesson_page.status_code == 200 and b"Double again" in lesson_page.content
 
 
 def test_a_validation_result_for_files_that_changed_meanwhile_is_dropped(

@@ -140,3 +140,30 @@ def test_importing_a_broken_lesson_imports_nothing_and_says_where(instructor):
 
     assert b"Not imported" in response.content and b"92-broken/lesson.md" in response.content
     assert not Lesson.objects.filter(dir_name="92-broken").exists()
+
+
+@pytest.mark.root
+def test_an_imported_lesson_goes_live_as_written_once_its_exercise_passes_validation(
+    lesson, instructor, student, runtime, django_capture_on_commit_callbacks, monkeypatch
+):
+    from lambdalab.authoring import services, tasks
+
+    monkeypatch.setattr(tasks.validate_exercise_draft, "apply_async", lambda a, queue: None)
+    exported = {
+        p.replace("90-doubling", "91-tripling").replace("double-it", "triple-it"): t.replace(
+            "slug: doubling", "slug: tripling"
+        ).replace("double-it", "triple-it")
+        for p, t in catalog_files().items()
+    }
+    client = client_for(instructor)
+    client.post(reverse("authoring_lesson_import"), {"archive": _upload(exported)})
+    draft = ExerciseDraft.objects.get(slug="triple-it")
+    services.exercise_draft_validate(draft_id=draft.pk, runtime=runtime)
+
+    client.post(reverse("authoring_exercise_publish", args=[draft.pk]))
+
+    new = Lesson.objects.get(slug="tripling")
+    assert not new.archived
+    assert new.files.get(path="lesson.md").text == exported["91-tripling/lesson.md"]
+    assert [e.slug for e in new.content().exercises] == ["triple-it"]
+    assert client_for(student).get(new.get_absolute_url()).status_code == 200
