@@ -244,3 +244,13 @@ def test_dashboard_needs_an_account(anonymous, db):
 @pytest.mark.parametrize("path", ["/", "/dashboard/", "/labs/cost/"])
 def test_main_pages_render_for_a_learner(student_client, curriculum, path):
     assert student_client.get(path).status_code == 200
+
+
+def test_without_javascript_a_pending_run_page_refreshes_itself(
+    student, student_client, first_exercise
+):
+    run = _run(student, first_exercise, status=Status.QUEUED, record=None, finished_at=None)
+    page = student_client.get(f"/runs/{run.pk}/").content.decode()
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+    finished = _run(student, first_exercise)
+    assert "http-equiv" not in student_client.get(f"/runs/{finished.pk}/").content.decode()
