@@ -55,11 +55,8 @@ def object_body(obj: dict[str, Any]) -> tuple[bytes, str]:
 def _seed_s3(clients: Any, s3_fixture: dict, region: str) -> None:
     for bucket in s3_fixture.get("buckets", []):
         where = bucket.get("region", region)
-        s3 = clients("s3", where)
-        kwargs: dict[str, Any] = {"Bucket": bucket["name"]}
-        if where != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": where}
-        s3.create_bucket(**kwargs)
+        s3 = clients("s3", region)  # one client: a client per region costs ~20 ms to build
+        _s3_backend().create_bucket(bucket["name"], where)
         if bucket.get("versioning"):
             s3.put_bucket_versioning(
                 Bucket=bucket["name"], VersioningConfiguration={"Status": "Enabled"}
@@ -71,14 +68,19 @@ def _seed_s3(clients: Any, s3_fixture: dict, region: str) -> None:
         _put_objects(bucket["name"], bucket.get("objects", []))
 
 
-def _put_objects(bucket: str, objects: list[dict]) -> None:
-    # Straight into moto's S3 backend: twenty put_object round trips through botocore and
-    # moto's request parsing were half of a typical fixture's seeding time.
+def _s3_backend() -> Any:
     import os
 
     from moto.s3.models import s3_backends
 
-    backend = s3_backends[os.environ["MOTO_ACCOUNT_ID"]]["aws"]
+    return s3_backends[os.environ["MOTO_ACCOUNT_ID"]]["aws"]
+
+
+def _put_objects(bucket: str, objects: list[dict]) -> None:
+    # Straight into moto's S3 backend: twenty put_object round trips through botocore and
+    # moto's request parsing were half of a typical fixture's seeding time.
+
+    backend = _s3_backend()
     for obj in objects:
         body, default_type = object_body(obj)
         key = backend.put_object(bucket, obj["key"], body, disable_notification=True)
@@ -107,17 +109,13 @@ def _seed_instances(ec2: Any, instances: list[dict]) -> dict[str, str]:
     ids: dict[str, str] = {}
     backend = _ec2_backend() if instances else None
     for (itype, image), members in groups.items():
-        reply = ec2.run_instances(
-            ImageId=image, InstanceType=itype, MinCount=len(members), MaxCount=len(members)
-        )
-        for inst, made in zip(members, reply["Instances"], strict=True):
-            ids[inst["name"]] = made["InstanceId"]
+        made = _run_instances(ec2, backend, itype, image, len(members))
+        for inst, iid in zip(members, made, strict=True):
+            ids[inst["name"]] = iid
             tags = {**inst.get("tags", {}), "Name": inst["name"]}
-            backend.create_tags([made["InstanceId"]], {str(k): str(v) for k, v in tags.items()})
+            backend.create_tags([iid], {str(k): str(v) for k, v in tags.items()})
             if "launch_time" in inst:
-                backend.get_instance(made["InstanceId"]).launch_time = _moto_time(
-                    inst["launch_time"]
-                )
+                backend.get_instance(iid).launch_time = _moto_time(inst["launch_time"])
     stop = [ids[i["name"]] for i in instances if i.get("state") == "stopped"]
     terminate = [ids[i["name"]] for i in instances if i.get("state") == "terminated"]
     if stop:
@@ -127,56 +125,85 @@ def _seed_instances(ec2: Any, instances: list[dict]) -> dict[str, str]:
     return ids
 
 
+def _run_instances(ec2: Any, backend: Any, itype: str, image: str, count: int) -> list[str]:
+    """Launch `count` instances; straight through moto's backend when its signature allows.
+
+    Rendering run_instances' XML response for ten instances was most of EC2's seeding CPU.
+    """
+    try:
+        reservation = backend.run_instances(
+            image,
+            count,
+            None,
+            [],
+            instance_type=itype,
+            is_instance_type_default=False,
+            placement=None,
+            placement_hostid=None,
+            region_name=ec2.meta.region_name,
+            subnet_id=None,
+            key_name=None,
+            security_group_ids=[],
+            nics=[],
+            private_ip=None,
+            associate_public_ip=None,
+            tags={},
+            ebs_optimized=False,
+            disable_api_stop=False,
+            instance_market_options={},
+            instance_initiated_shutdown_behavior=None,
+            launch_template={},
+            hibernation_options={},
+            iam_instance_profile_name=None,
+            iam_instance_profile_arn=None,
+            monitoring_state="disabled",
+            ipv6_address_count=None,
+            metadata_options={},
+            client_token="lambdalab-seed",  # noqa: S106 - an idempotency token
+        )
+        return [inst.id for inst in reservation.instances]
+    except TypeError:  # moto changed the signature: take the public API
+        reply = ec2.run_instances(ImageId=image, InstanceType=itype, MinCount=count, MaxCount=count)
+        return [inst["InstanceId"] for inst in reply["Instances"]]
+
+
 def _seed_volumes(ec2: Any, volumes: list[dict], instance_ids: dict[str, str]) -> dict[str, str]:
+    # Through moto's backend, like instances: each API round trip cost more than the work.
+    backend = _ec2_backend()
     ids: dict[str, str] = {}
     zone = ec2.meta.region_name + "a"
     for vol in volumes:
-        reply = ec2.create_volume(
-            AvailabilityZone=zone,
-            Size=vol.get("size", 8),
-            VolumeType=vol.get("volume_type", "gp3"),
-            TagSpecifications=[
-                {
-                    "ResourceType": "volume",
-                    "Tags": _tag_list({**vol.get("tags", {}), "Name": vol["name"]}),
-                }
-            ],
+        volume = backend.create_volume(
+            size=vol.get("size", 8), zone_name=zone, volume_type=vol.get("volume_type", "gp3")
         )
-        ids[vol["name"]] = vid = reply["VolumeId"]
+        ids[vol["name"]] = volume.id
+        tags = {**vol.get("tags", {}), "Name": vol["name"]}
+        backend.create_tags([volume.id], {str(k): str(v) for k, v in tags.items()})
         if "create_time" in vol:
-            _backend_volume(vid).create_time = _moto_time(vol["create_time"])
+            volume.create_time = _moto_time(vol["create_time"])
         if "attached_to" in vol:
-            ec2.attach_volume(
-                VolumeId=vid,
-                InstanceId=instance_ids[vol["attached_to"]],
-                Device=f"/dev/sd{chr(ord('f') + len(ids) % 10)}",
-            )
+            device = f"/dev/sd{chr(ord('f') + len(ids) % 10)}"
+            backend.attach_volume(volume.id, instance_ids[vol["attached_to"]], device)
     return ids
 
 
 def _seed_snapshots(ec2: Any, snapshots: list[dict], volume_ids: dict[str, str]) -> None:
+    backend = _ec2_backend()
     zone = ec2.meta.region_name + "a"
     for snap in snapshots:
         doomed = snap["volume"] == "deleted"
         vid = (
-            ec2.create_volume(AvailabilityZone=zone, Size=8)["VolumeId"]
+            backend.create_volume(size=8, zone_name=zone).id
             if doomed
             else volume_ids[snap["volume"]]
         )
-        reply = ec2.create_snapshot(
-            VolumeId=vid,
-            Description=snap.get("description", ""),
-            TagSpecifications=[
-                {
-                    "ResourceType": "snapshot",
-                    "Tags": _tag_list({**snap.get("tags", {}), "Name": snap["name"]}),
-                }
-            ],
-        )
+        snapshot = backend.create_snapshot(vid, snap.get("description", ""))
+        tags = {**snap.get("tags", {}), "Name": snap["name"]}
+        backend.create_tags([snapshot.id], {str(k): str(v) for k, v in tags.items()})
         if "start_time" in snap:
-            _backend_snapshot(reply["SnapshotId"]).start_time = _moto_time(snap["start_time"])
+            snapshot.start_time = _moto_time(snap["start_time"])
         if doomed:
-            ec2.delete_volume(VolumeId=vid)
+            backend.delete_volume(vid)
 
 
 def _moto_time(text: str) -> Any:
@@ -190,14 +217,6 @@ def _ec2_backend() -> Any:
     from moto.ec2.models import ec2_backends
 
     return ec2_backends[os.environ["MOTO_ACCOUNT_ID"]][os.environ["LAMBDALAB_MOCK_REGION"]]
-
-
-def _backend_volume(vid: str) -> Any:
-    return _ec2_backend().get_volume(vid)
-
-
-def _backend_snapshot(sid: str) -> Any:
-    return _ec2_backend().get_snapshot(sid)
 
 
 # ---------------------------------------------------------------------------------- DynamoDB

@@ -78,12 +78,16 @@ def test_the_typical_fixture_reads_back_in_the_documented_state_format():
     with MockAccount.start(fixtures=typical_fixture()) as acct:
         state = acct.state()
         body = acct.read_object("reports", "data/order-0.json")
+        location = acct.boto3_client("s3").get_bucket_location(Bucket="archive")[
+            "LocationConstraint"
+        ]
     assert state["s3"]["uploads"]["reports/r00.csv"] == {
         "size": 16,
         "etag": '"' + hashlib.md5(b"id,amount\n0,0.0\n").hexdigest() + '"',
         "content_type": "text/csv",
     }
     assert state["s3"]["archive"] == {}
+    assert location == "eu-west-1"
     dev0 = state["ec2"]["instances"]["web-dev-0"]
     assert dev0["id"].startswith("i-") and dev0["state"] == "running" and dev0["type"] == "t3.micro"
     assert dev0["tags"] == {"Environment": "dev", "Name": "web-dev-0"}
