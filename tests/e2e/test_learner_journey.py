@@ -190,3 +190,17 @@ def test_typing_while_offline_is_not_lost(page):
     restore.click()
     expect(page.get_by_role("textbox", name="Handler code")).to_contain_text("written on a train")
     expect(page.locator("#save-status")).to_contain_text("Draft saved", timeout=10_000)
+
+
+def test_file_tabs_switch_with_the_arrow_keys(page):
+    from tests.views.test_workspace import _two_file_exercise
+
+    _two_file_exercise(Exercise.objects.get(slug="first-handler"))
+    sign_up(page, "tabber")
+    page.goto("/exercises/first-handler/")
+    first = page.get_by_role("tab", name="lambda_function.py")
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="helpers.py")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("textbox", name="Code of helpers.py")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Handler code")).to_be_hidden()

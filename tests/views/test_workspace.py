@@ -276,3 +276,40 @@ def test_a_busy_learner_is_told_and_the_test_is_retried_for_them(
     assert f'hx-post="/exercises/{first_exercise.slug}/test/"' in page
     assert 'hx-trigger="load delay:3s"' in page
     assert Run.objects.filter(user=student).count() == 1
+
+
+def _two_file_exercise(first_exercise):
+    """first-handler with a helper module beside the handler, published as a new version."""
+    from lambdalab.catalog.exercise_loader import parse_exercise
+    from lambdalab.catalog.services import exercise_publish
+
+    files = dict(first_exercise.current_version.files)
+    files["starter/helpers.py"] = "def shout(text):\n    return text.upper()\n"
+    files["solution/helpers.py"] = files["starter/helpers.py"]
+    content = parse_exercise(first_exercise.slug, files, base="lessons/x/exercises/first-handler")
+    return exercise_publish(exercise=content, lesson=first_exercise.lesson)
+
+
+def test_multi_file_exercise_gets_a_tab_per_file_handler_first(student_client, first_exercise):
+    exercise = _two_file_exercise(first_exercise)
+    page = student_client.get(f"/exercises/{exercise.slug}/").content.decode()
+    tabs = page.split('role="tablist"')[1].split("</div>")[0]
+    assert tabs.index("lambda_function.py") < tabs.index("helpers.py")
+    assert 'data-label="Handler code"' in page
+    assert 'data-label="Code of helpers.py"' in page
+    assert 'aria-selected="false" tabindex="-1">helpers.py</button>' in page
+
+
+def test_every_file_is_kept_in_the_draft_and_strangers_refused(
+    student, student_client, first_exercise
+):
+    exercise = _two_file_exercise(first_exercise)
+    form = _form(exercise, "import helpers\n", **{"file:helpers.py": "X = 1\n"})
+    student_client.post(f"/exercises/{exercise.slug}/draft/", form, **HTMX)
+    draft = Draft.objects.get(user=student, exercise=exercise)
+    assert draft.files == {"lambda_function.py": "import helpers\n", "helpers.py": "X = 1\n"}
+    form["file:../../etc/passwd"] = "root"
+    response = student_client.post(f"/exercises/{exercise.slug}/test/", form, **HTMX)
+    assert response.status_code == 422
+    assert "is not a file of this exercise" in response.content.decode()
+    assert not Run.objects.exists()
