@@ -193,3 +193,21 @@ def test_moto_cannot_be_made_to_call_the_host_network_for_the_learner(account):
     finally:
         listener.close()
     assert result["ok"] or "Error" in result.get("type", "")
+
+
+def test_the_sandbox_side_imports_nothing_but_the_stdlib_and_botocore():
+    import subprocess
+    import sys
+
+    from tests.mockaws.sandbox import ROOT
+
+    probe = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from lambdalab.mockaws import client\n"
+        "client.preload()\n"
+        "heavy = {'moto', 'django', 'yaml', 'jsonschema', 'boto3', 'lambdalab.mockaws.account'}\n"
+        "print(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
