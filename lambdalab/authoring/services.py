@@ -298,7 +298,24 @@ def lesson_preview_html(*, text: str) -> str:
     if body.startswith("---\n"):
         end = body.find("\n---", 4)
         body = body[end + 4 :] if end != -1 else ""
-    return render_markdown(body)
+    return render_markdown(PREVIEW_BLOCK.sub(_block_placeholder, body))
+
+
+# Quiz, exercise and widget blocks are previewed as a one-line card, not as raw YAML.
+PREVIEW_BLOCK = re.compile(r"^```+(quiz|exercise|widget)[ \t]*\n(.*?)^```+[ \t]*$", re.M | re.S)
+
+
+def _block_placeholder(match: re.Match) -> str:
+    import yaml
+
+    kind, source = match.group(1), match.group(2)
+    try:
+        data = yaml.safe_load(source) or {}
+    except yaml.YAMLError:
+        data = {}
+    data = data if isinstance(data, dict) else {}
+    label = data.get("question") or data.get("slug") or data.get("name") or "(not valid YAML yet)"
+    return f"> **{kind.capitalize()}:** {label}\n"
 
 
 NEW_LESSON = """\

@@ -38,16 +38,9 @@ def regrade_start(*, course: Course, exercise, requested_by, version=None) -> Re
     `version` defaults to the exercise's current version; submissions already graded against
     it are left out (there is nothing to compare).
     """
-    from lambdalab.submissions.models import Status, Submission
-
     exercise.refresh_from_db(fields=["current_version"])  # a publish may have just happened
     version = version or exercise.current_version
-
-    submissions = Submission.objects.filter(
-        exercise=exercise,
-        status=Status.FINISHED,
-        user__enrolments__course=course,
-    ).exclude(exercise_version=version)
+    submissions = regradable(course=course, exercise=exercise, version=version)
     with transaction.atomic():
         regrade = Regrade.objects.create(
             exercise=exercise, version=version, course=course, requested_by=requested_by
@@ -61,6 +54,18 @@ def regrade_start(*, course: Course, exercise, requested_by, version=None) -> Re
         ids = [item.pk for item in items]
         transaction.on_commit(lambda: _enqueue(ids))
     return regrade
+
+
+def regradable(*, course: Course, exercise, version=None):
+    """Finished submissions by the course's students graded against another version."""
+    from lambdalab.submissions.models import Status, Submission
+
+    version = version or exercise.current_version
+    return Submission.objects.filter(
+        exercise=exercise,
+        status=Status.FINISHED,
+        user__enrolments__course=course,
+    ).exclude(exercise_version=version)
 
 
 def _item(regrade: Regrade, submission) -> RegradeItem:

@@ -79,6 +79,7 @@ def analytics(request: HttpRequest, course_id: int, assignment_id: int) -> HttpR
         "chart_data": data.chart_data(),
         "score_rows": list(zip(*data.chart_data()["scores"].values(), strict=True)),
         "versions": versions,
+        "regradable": regrades.regradable(course=course, exercise=assignment.exercise).count(),
     }
     return render(request, "courses/analytics.html", context)
 

@@ -167,3 +167,16 @@ def test_an_imported_lesson_goes_live_as_written_once_its_exercise_passes_valida
     assert new.files.get(path="lesson.md").text == exported["91-tripling/lesson.md"]
     assert [e.slug for e in new.content().exercises] == ["triple-it"]
     assert client_for(student).get(new.get_absolute_url()).status_code == 200
+
+
+def test_preview_shows_quiz_and_exercise_blocks_as_cards_not_yaml(instructor):
+    text = (
+        "## Try it\n\n```quiz\nid: q\nquestion: Which is cheaper?\n```\n\n"
+        "```exercise\nslug: x-y\n```\n"
+    )
+
+    html = client_for(instructor).post(reverse("authoring_lesson_preview"), {"text": text})
+
+    content = html.content.decode()
+    assert "<strong>Quiz:</strong> Which is cheaper?" in content
+    assert "<strong>Exercise:</strong> x-y" in content and "id: q" not in content

@@ -360,3 +360,18 @@ def test_student_sees_a_notice_after_a_regrade_changed_their_score(
 
     assert b"Your scores changed" in theirs.content and b"100% \xe2\x86\x92 50%" in theirs.content
     assert b"Your scores changed" not in mine.content
+
+
+def test_analytics_offers_a_regrade_only_when_tests_changed_since_grading(
+    course, doubling, student, instructor
+):
+    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
+    url = reverse("assignment_analytics", args=[course.pk, course.assignments.get().pk])
+    client = client_for(instructor)
+
+    assert b"nothing to regrade" in client.get(url).content
+
+    publish_doubling(TEST_N2, TEST_N3)
+
+    page = client.get(url).content
+    assert b"1 submission by this course" in page and b"against v2" in page
