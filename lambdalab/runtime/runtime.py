@@ -26,7 +26,9 @@ from lambdalab.runtime.invocation import Invocation
 
 DEFAULT_IDLE_EXPIRY_S = 300.0
 DEFAULT_UID_BASE = 2_000_000_000
-MAX_PROCESSES = 1024  # Lambda: 1,024 processes/threads per environment
+# Lambda allows 1,024 processes/threads; 256 keeps a fork bomb cheap on a shared 2-core worker
+# while leaving plenty for thread pools.
+MAX_PROCESSES = 256
 
 
 class RequestError(ValueError):
@@ -223,7 +225,7 @@ class Runtime:
             warm = self._idle.get(key)
             if warm and not fresh:
                 return warm.pop()  # most recently used first, as Lambda tends to
-            if self._live < self.max_environments:
+            if self._live - len(stale) < self.max_environments:  # stale ones are going away
                 self._live += 1
                 return None
             victim = self._oldest_idle()

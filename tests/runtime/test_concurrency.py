@@ -87,3 +87,11 @@ def test_excess_invocations_wait_for_a_free_slot():
     with Runtime(max_environments=1) as one_slot:
         invs = one_slot.invoke_concurrent(function(WHO_AM_I), {}, 3, owner="queue")
         assert [i.status for i in invs] == ["success"] * 3
+
+
+def test_a_full_pool_makes_room_by_retiring_old_versions():
+    with Runtime(max_environments=2) as full:
+        old = function("def lambda_handler(e, c):\n    return 'old'\n")
+        full.invoke_concurrent(old, {}, 2, owner="editor")  # both slots hold idle v1 envs
+        new = function("def lambda_handler(e, c):\n    return 'new'\n")
+        assert full.invoke(new, owner="editor").payload == "new"
