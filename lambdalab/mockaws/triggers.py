@@ -110,12 +110,12 @@ class Triggers:
         *,
         function: str,
         bucket: str,
-        events_: tuple[str, ...] = ("s3:ObjectCreated:*",),
+        event_names: tuple[str, ...] = ("s3:ObjectCreated:*",),
         prefix: str = "",
         suffix: str = "",
     ) -> None:
         """Bucket notification: objects created (or removed) under prefix/suffix."""
-        self._wire("s3", bucket, function, events=events_, prefix=prefix, suffix=suffix)
+        self._wire("s3", bucket, function, events=event_names, prefix=prefix, suffix=suffix)
         self._s3_seen[bucket] = self._s3_listing(bucket)
 
     def on_schedule(self, *, function: str, rule: str) -> None:
@@ -145,7 +145,7 @@ class Triggers:
                 self.on_s3(
                     function=note["function"],
                     bucket=bucket["name"],
-                    events_=tuple(note.get("events", ["s3:ObjectCreated:*"])),
+                    event_names=tuple(note.get("events", ["s3:ObjectCreated:*"])),
                     prefix=note.get("prefix", ""),
                     suffix=note.get("suffix", ""),
                 )

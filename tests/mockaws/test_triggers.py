@@ -244,3 +244,23 @@ def test_handler_writes_cascade_to_other_triggers_and_a_recursive_loop_is_cut(ac
         t.upload_object(bucket="loop", key="k", body="start")
     loops = [r for r in t.records if r.function == "copier"]
     assert len(loops) == MAX_CHAIN + 1  # the upload itself, then at most MAX_CHAIN rounds
+
+
+def test_deletes_reach_only_functions_wired_to_removals(account):
+    rt = FakeRuntime()
+    with Triggers(
+        account=account,
+        runtime=rt,
+        functions=functions(on_create=lambda e, a: None, on_delete=lambda e, a: None),
+    ) as t:
+        t.on_s3(function="on_create", bucket="uploads")
+        t.on_s3(function="on_delete", bucket="uploads", event_names=("s3:ObjectRemoved:*",))
+        t.upload_object(bucket="uploads", key="a.txt", body="x")
+        t.delete_object(bucket="uploads", key="a.txt")
+    assert [(r.function, r.event["Records"][0]["eventName"]) for r in t.records] == [
+        ("on_create", "ObjectCreated:Put"),
+        ("on_delete", "ObjectRemoved:Delete"),
+    ]
+    removed = t.records[1].event["Records"][0]["s3"]["object"]
+    assert set(removed) == {"key", "sequencer"}
+    assert "a.txt" not in account.state()["s3"]["uploads"]
