@@ -225,3 +225,9 @@ CLOUD_MAX_TIMEOUT_SECONDS = env_int("CLOUD_MAX_TIMEOUT_SECONDS", 30)
 CLOUD_DEPLOYS_PER_HOUR = env_int("CLOUD_DEPLOYS_PER_HOUR", 20)
 CLOUD_INVOKES_PER_MINUTE = env_int("CLOUD_INVOKES_PER_MINUTE", 10)
 CLOUD_THROTTLE_RETRIES = env_int("CLOUD_THROTTLE_RETRIES", 5)
+CLOUD_JOB_RUNNING_LIMIT_SECONDS = env_int("CLOUD_JOB_RUNNING_LIMIT_SECONDS", 900)
+CELERY_BEAT_SCHEDULE["reap-stuck-cloud-jobs"] = {
+    "task": "cloud.reap_stuck_jobs",
+    "schedule": float(env_int("JOBS_REAP_INTERVAL_SECONDS", 30)),
+    "options": {"queue": "deploy", "expires": 60},
+}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -75,6 +76,7 @@ def retry_or_fail(job: CloudJob, token: str, error: CloudError) -> None:
     countdown = backoff_seconds(job.retries)
     requeued = model.objects.filter(pk=job.pk, status=Status.RUNNING, claim_token=token).update(
         status=Status.QUEUED,
+        due_at=timezone.now() + timedelta(seconds=countdown),
         retries=F("retries") + 1,
         error_code=error.code,
         error_message=f"{error.message} Next try in {countdown} s.",
@@ -99,4 +101,42 @@ def enqueue(job: CloudJob, *, countdown: int = 0) -> None:
 
 
 def enqueue_on_commit(job: CloudJob) -> None:
+    type(job).objects.filter(pk=job.pk).update(due_at=timezone.now())
     transaction.on_commit(lambda: enqueue(job))
+
+
+def jobs_reap() -> dict[str, int]:
+    """Re-send jobs whose message was lost, and recover jobs whose worker died mid-way.
+
+    Deploys and teardowns are idempotent, so running one again is safe; an invoke may run twice
+    (at least once, as AWS's own retries are).
+    """
+    now = timezone.now()
+    counts = {"resent": 0, "requeued": 0, "failed": 0}
+    for model in TASKS:
+        stale = now - timedelta(seconds=settings.JOBS_QUEUED_STALE_SECONDS)
+        for job in model.objects.filter(status=Status.QUEUED, due_at__lt=stale):
+            model.objects.filter(pk=job.pk, status=Status.QUEUED).update(due_at=now)
+            enqueue(job)
+            counts["resent"] += 1
+        limit = now - timedelta(seconds=settings.CLOUD_JOB_RUNNING_LIMIT_SECONDS)
+        for job in model.objects.filter(status=Status.RUNNING, started_at__lt=limit):
+            counts[_recover(job, now)] += 1
+    return counts
+
+
+def _recover(job: CloudJob, now) -> str:
+    model = type(job)
+    running = model.objects.filter(pk=job.pk, status=Status.RUNNING, claim_token=job.claim_token)
+    if job.deliveries >= settings.JOBS_MAX_DELIVERIES:
+        running.update(
+            status=Status.ERROR,
+            finished_at=now,
+            error_code="Lost",
+            error_message="LambdaLab lost this job several times and gave up. "
+            "Nothing was left half-done that trying again will not fix.",
+        )
+        return "failed"
+    if running.update(status=Status.QUEUED, due_at=now):
+        enqueue(job)
+    return "requeued"

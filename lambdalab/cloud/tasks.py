@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from lambdalab.cloud import services
+from lambdalab.cloud import jobs, services
 
 
 @shared_task(name="cloud.verify_account", acks_late=True)
@@ -25,3 +25,8 @@ def invoke_function(invocation_id: int) -> None:
 @shared_task(name="cloud.teardown_account", acks_late=True)
 def teardown_account(teardown_id: int) -> None:
     services.teardown_execute(teardown_id=teardown_id)
+
+
+@shared_task(name="cloud.reap_stuck_jobs", ignore_result=True)
+def reap_stuck_jobs() -> None:
+    jobs.jobs_reap()
