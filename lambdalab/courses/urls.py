@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.course_list, name="course_list"),
     path("new/", views.course_create, name="course_create"),
     path("join/", views.course_join, name="course_join"),
+    path("notices/seen/", views.notices_seen, name="notices_seen"),
     path("join/<uuid:token>/", views.course_join_link, name="course_join_link"),
     path("<int:course_id>/", views.course_detail, name="course_detail"),
     path("<int:course_id>/settings/", views.course_edit, name="course_edit"),

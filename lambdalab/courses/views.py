@@ -129,8 +129,6 @@ def _student_course(request: HttpRequest, course: Course) -> HttpResponse:
         "notices": list(notices),
         "lessons": course.lessons.filter(archived=False),
     }
-    if request.GET.get("seen"):
-        regrades.notices_mark_seen(user=request.user)
     return render(request, "courses/student_course.html", context)
 
 
@@ -204,3 +202,16 @@ def assignment_remove(request: HttpRequest, course_id: int, assignment_id: int) 
     services.assignment_remove(assignment=assignment)
     messages.success(request, f"Removed {assignment.exercise.title} (submissions are kept).")
     return redirect(course)
+
+
+@login_required
+@require_POST
+def notices_seen(request: HttpRequest) -> HttpResponse:
+    """The student dismissed their regrade notices; back to where they were."""
+    regrades.notices_mark_seen(user=request.user)
+    course_id = request.POST.get("course")
+    return (
+        redirect("course_detail", course_id)
+        if course_id and course_id.isdigit()
+        else redirect("course_list")
+    )

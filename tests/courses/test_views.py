@@ -375,3 +375,18 @@ def test_analytics_offers_a_regrade_only_when_tests_changed_since_grading(
 
     page = client.get(url).content
     assert b"1 submission by this course" in page and b"against v2" in page
+
+
+def test_a_student_dismisses_their_notices_and_only_theirs(world, instructor, student, classmate):
+    world["regrade"].items.update(
+        status="finished", new_score=0.0, new_points=0, new_max_points=10, new_passed=False
+    )
+    regrades._mark_ready_when_done(world["regrade"].pk)
+    regrades.regrade_apply(regrade=world["regrade"], user=instructor)
+    page = reverse("course_detail", args=[world[C].pk])
+
+    client_for(student).post(reverse("notices_seen"), {"course": world[C].pk})
+
+    assert b"Your scores changed" not in client_for(student).get(page).content
+    assert b"Your scores changed" in client_for(classmate).get(page).content
+    assert client_for(student).get(reverse("notices_seen")).status_code == 405
