@@ -134,11 +134,14 @@ class MockAccount:
         region: str = DEFAULT_REGION,
         source_name: str = "fixtures",
         reuse_template: bool = True,
+        max_upload_bytes: int = 512 << 20,
     ) -> MockAccount:
         """Fork a fresh account from the warm moto host, seeded with `fixtures`.
 
         With `reuse_template` (the default), runs with the same fixture, account and region
         fork a process that already holds the seeded fixture (seeded once, kept ≤ 10 min).
+        `max_upload_bytes` bounds what the run's requests may upload in total (it all stays
+        in memory until the account closes); past it, requests get a 400 QuotaExceeded.
         Raises FixtureError if the fixture is invalid or moto refuses part of it.
         """
         if not (account_id.isdigit() and len(account_id) == 12):
@@ -148,7 +151,13 @@ class MockAccount:
         ctl = _Host.get().fork_account(key)
         ctl.settimeout(60)
         try:
-            send_frame(ctl, {"fixtures": data, "account_id": account_id, "region": region})
+            params = {
+                "fixtures": data,
+                "account_id": account_id,
+                "region": region,
+                "max_upload_bytes": max_upload_bytes,
+            }
+            send_frame(ctl, params)
             info, _ = recv_frame(ctl)
         except OSError as exc:
             ctl.close()

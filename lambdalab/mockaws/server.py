@@ -1,67 +1,22 @@
-"""Inside a forked account process: seed the fixture, answer channels and control requests.
+"""The moto side: warm-up (in the host), and the account processes forked from it.
 
-Every request from a sandbox is checked here, on the trusted side, whatever the sandbox's hook
-did: AWS hosts only, never moto's control plane (`/moto-api`, `motoapi.amazonaws.com`), only
-the services the mock offers, and always this account (the process sets `MOTO_ACCOUNT_ID`,
-which moto reads before any header or key, and drops any `x-moto-account-id` header).
-Requests are dispatched through moto's in-process `botocore_stubber.process_request`, the
-same entry point `mock_aws` uses (measured 2–3× faster than an HTTP hop).
+An account process seeds its fixture (or is forked from a template that did), then serves
+control requests from its `MockAccount` and one thread per sandbox channel until the control
+socket closes; the policy for what a channel may ask is in `gateway.py`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import threading
 import time
-import traceback
 from typing import Any
-from urllib.parse import urlsplit
 
-from lambdalab.mockaws.client import ChannelClosed, is_aws_host, recv_frame, send_frame
+from lambdalab.mockaws import gateway
+from lambdalab.mockaws.client import ChannelClosed, recv_frame, send_frame
 
-# moto service names learners may reach. Services that make outbound calls or start
-# containers on a request (batch, firehose, apigateway integrations…) stay out.
-ALLOWED_SERVICES = frozenset(
-    {
-        "s3",
-        "ec2",
-        "ebs",
-        "dynamodb",
-        "dynamodbstreams",
-        "sqs",
-        "sns",
-        "cloudwatch",
-        "events",
-        "scheduler",
-        "iam",
-        "sts",
-        "logs",
-        "awslambda",
-        "ssm",
-        "secretsmanager",
-        "kms",
-        "ses",
-        "sesv2",
-        "stepfunctions",
-        "kinesis",
-        "resourcegroupstaggingapi",
-        "autoscaling",
-        "elb",
-        "elbv2",
-        "rds",
-        "ecr",
-        "cloudtrail",
-        "xray",
-        "textract",
-        "rekognition",
-        "comprehend",
-    }
-)
-
-_lock = threading.RLock()  # moto's backends are not thread-safe
 _clients: dict[tuple[str, str], Any] = {}
 _mock: Any = None
 _session: Any = None
@@ -204,7 +159,7 @@ def seed_account(ctl: socket.socket) -> tuple[dict[str, Any], float] | None:
     _reseed_ids()
     started, cpu = time.perf_counter(), time.process_time()
     try:
-        with _lock:
+        with gateway.lock:
             seed.fixture_seed(clients=client, fixtures=params.get("fixtures") or {}, region=region)
     except Exception as exc:  # moto refused part of the fixture: report it, don't hang
         send_frame(ctl, {"ok": False, "error": _describe(exc)})
@@ -220,17 +175,15 @@ def account_main(ctl_fd: int) -> None:
     ctl = socket.socket(fileno=ctl_fd)
     seeded = seed_account(ctl)
     if seeded is not None:
-        serve_account(
-            ctl,
-            region=seeded[0].get("region", "us-east-1"),
-            info={**seeded[1], "cached": False},
-        )
+        serve_account(ctl, params=seeded[0], info={**seeded[1], "cached": False})
 
 
-def serve_account(ctl: socket.socket, *, region: str, info: dict[str, Any]) -> None:
+def serve_account(ctl: socket.socket, *, params: dict[str, Any], info: dict[str, Any]) -> None:
     """Report ready, then answer control requests and channels until `ctl` closes."""
+    if params.get("max_upload_bytes"):
+        gateway.MAX_ACCOUNT_UPLOAD_BYTES = int(params["max_upload_bytes"])
     send_frame(ctl, {"ok": True, "pid": os.getpid(), **info})
-    _control_loop(ctl, region)
+    _control_loop(ctl, params.get("region", "us-east-1"))
 
 
 def template_main(first_ctl_fd: int, requests: socket.socket) -> None:
@@ -245,8 +198,7 @@ def template_main(first_ctl_fd: int, requests: socket.socket) -> None:
     if seeded is None:
         return
     params, timings = seeded
-    region = params.get("region", "us-east-1")
-    _fork_served(first, region, {**timings, "cached": False}, requests)
+    _fork_served(first, params, {**timings, "cached": False}, requests)
     while True:
         try:
             _msg, fds, _f, _a = socket.recv_fds(requests, 1, 1)
@@ -256,21 +208,22 @@ def template_main(first_ctl_fd: int, requests: socket.socket) -> None:
             return  # the host dropped this template (expired or evicted)
         ctl = socket.socket(fileno=fds[0])
         try:
-            recv_frame(ctl)  # the caller always sends its parameters; the key matched them
+            # Same fixture, account and region (the key matched); limits are per run.
+            run_params, _ = recv_frame(ctl)
         except (ChannelClosed, OSError, ValueError):
             ctl.close()
             continue
-        _fork_served(ctl, region, {**timings, "cached": True}, requests)
+        _fork_served(ctl, {**params, **run_params}, {**timings, "cached": True}, requests)
 
 
 def _fork_served(
-    ctl: socket.socket, region: str, info: dict[str, Any], requests: socket.socket
+    ctl: socket.socket, params: dict[str, Any], info: dict[str, Any], requests: socket.socket
 ) -> None:
     if os.fork() == 0:
         try:
             requests.close()  # so a dead template is seen as dead by the host
             _reseed_ids()
-            serve_account(ctl, region=region, info=info)
+            serve_account(ctl, params=params, info=info)
         finally:
             os._exit(0)
     ctl.close()
@@ -296,11 +249,11 @@ def _control_loop(ctl: socket.socket, region: str) -> None:
                     threading.Thread(target=serve_channel, args=(fd,), daemon=True).start()
                 send_frame(ctl, {"ok": True})
             elif op == "state":
-                with _lock:
+                with gateway.lock:
                     state = readout.account_state(clients=client, region=region)
                 send_frame(ctl, {"ok": True}, json.dumps(state, default=str).encode())
             elif op == "read_object":
-                with _lock:
+                with gateway.lock:
                     reply = client("s3", region).get_object(Bucket=req["bucket"], Key=req["key"])
                     body = reply["Body"].read()
                 send_frame(ctl, {"ok": True}, body)
@@ -326,95 +279,9 @@ def serve_channel(fd: int) -> None:
     try:
         while True:
             header, body = recv_frame(sock)
-            reply, payload = handle_request(header, body)
+            reply, payload = gateway.handle_request(header, body)
             send_frame(sock, reply, payload)
     except (ChannelClosed, OSError, ValueError):
         pass
     finally:
         sock.close()
-
-
-# ------------------------------------------------------------------------------ dispatching
-
-
-_services_by_host: dict[str, str | None] = {}
-
-
-def _service_for(url: str) -> str | None:
-    """The moto service a URL reaches; moto's patterns are per host, so cache by host."""
-    import moto.backend_index as backend_index
-
-    parts = urlsplit(url)
-    host_key = f"{parts.scheme}://{parts.netloc}"
-    if host_key in _services_by_host:
-        return _services_by_host[host_key]
-    clean = f"{host_key}/"
-    found = next((s for s, p in backend_index.backend_url_patterns if p.match(clean)), None)
-    if len(_services_by_host) < 4096:  # bounded: S3 virtual hosts add one entry per bucket
-        _services_by_host[host_key] = found
-    return found
-
-
-def _denied(code: str, message: str, status: int = 403) -> tuple[dict[str, Any], bytes]:
-    body = (
-        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
-        f"<Message>{message}</Message></Error><RequestId>lambdalab-mock</RequestId>"
-        f"</ErrorResponse>"
-    ).encode()
-    return {"status": status, "headers": [["Content-Type", "text/xml"]]}, body
-
-
-def check_request(url: str) -> tuple[dict[str, Any], bytes] | None:
-    """The policy on what a sandbox may ask of the mock; a 4xx answer, or None if allowed."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if not is_aws_host(url) or host.startswith("motoapi.") or "/moto-api" in parts.path:
-        return _denied("AccessDenied", "This endpoint is not part of the mock AWS account.")
-    service = _service_for(url)
-    if service not in ALLOWED_SERVICES:
-        # 4xx, not 5xx: botocore would retry a 5xx and spend the learner's time limit.
-        return _denied(
-            "UnsupportedService",
-            f"The LambdaLab mock account does not offer the service at {host}.",
-        )
-    return None
-
-
-# botocore ≥ 1.40 sends DynamoDB Streams calls to account-based hosts moto 5.2 does not route.
-_STREAMS_HOST = re.compile(r"^(https?://)\d{12}\.streams-ddb\.([a-z0-9-]+)\.amazonaws\.com")
-
-
-def normalise_url(url: str) -> str:
-    return _STREAMS_HOST.sub(r"\1streams.dynamodb.\2.amazonaws.com", url)
-
-
-def handle_request(header: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
-    """One sandbox request → (reply header, body), never raising."""
-    from botocore.awsrequest import AWSPreparedRequest
-    from botocore.compat import HTTPHeaders
-    from moto.core.models import botocore_stubber
-
-    url = normalise_url(str(header.get("url", "")))
-    if (refusal := check_request(url)) is not None:
-        return refusal
-    headers = HTTPHeaders()
-    for key, value in header.get("headers", []):
-        if str(key).lower() != "x-moto-account-id":
-            headers[str(key)] = str(value)
-    request = AWSPreparedRequest(str(header.get("method", "GET")), url, headers, body, False)
-    try:
-        with _lock:
-            result = botocore_stubber.process_request(request)
-    except NotImplementedError as exc:
-        # 501 is not retried by botocore, so the learner sees the message at once.
-        return _denied("NotImplemented", f"The mock does not implement this call: {exc}", 501)
-    except Exception:
-        traceback.print_exc()
-        return _denied("InternalFailure", "The mock AWS account failed on this request.", 500)
-    if result is None:
-        return _denied("UnknownOperation", "The mock does not know this request.", 404)
-    status, resp_headers, resp_body = result
-    if isinstance(resp_body, str):
-        resp_body = resp_body.encode("utf-8")
-    pairs = [[str(k), str(v)] for k, v in dict(resp_headers or {}).items()]
-    return {"status": int(status), "headers": pairs}, bytes(resp_body or b"")

@@ -211,3 +211,46 @@ def test_the_sandbox_side_imports_nothing_but_the_stdlib_and_botocore():
     out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_run_cannot_fill_the_hosts_memory_through_uploads():
+    with MockAccount.start(
+        fixtures={"s3": {"buckets": [{"name": "big"}]}}, max_upload_bytes=3 << 20
+    ) as acct:
+        result = run_in_sandbox(
+            """
+            import boto3
+            s3 = boto3.client("s3")
+            stored = 0
+            try:
+                for i in range(10):
+                    s3.put_object(Bucket="big", Key=f"chunk-{i}", Body=b"x" * (1 << 20))
+                    stored += 1
+            except Exception as exc:
+                return [stored, str(exc)]
+            return [stored, None]
+        """,
+            account=acct,
+        )
+        state = acct.state()
+    stored, error = result["value"]
+    assert stored == 2 and "QuotaExceeded" in error
+    assert len(state["s3"]["big"]) == 2
+
+
+def test_malformed_frames_are_refused_not_crashing_the_account(account):
+    result = run_in_sandbox(
+        """
+        from lambdalab.mockaws import client
+        replies = []
+        for header in ({"url": "https://s3.amazonaws.com/", "headers": 7},
+                       {"url": ["x"], "method": "GET"}):
+            replies.append(client._channel.roundtrip(header, b"")[0]["status"])
+        import boto3
+        replies.append(len(boto3.client("s3").list_buckets()["Buckets"]))
+        return replies
+    """,
+        account=account,
+    )
+    assert result["ok"], result
+    assert result["value"][:2] == [400, 403] and result["value"][2] >= 3
