@@ -5,6 +5,7 @@ Full page first; htmx requests get the named partial of the same template.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -60,13 +62,25 @@ def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "catalog/lesson_detail.html", context)
 
 
-def _segments(lesson: Lesson, request: HttpRequest) -> list[Segment]:
+def lesson_html(lesson: Lesson) -> str:
+    """The lesson's sanitised HTML, cached by its text: it changes only when lessons are synced."""
     from lambdalab.catalog.render import render_lesson_html
 
-    html = render_lesson_html(
-        lesson.content(), asset_url=lambda path: reverse("lesson_asset", args=[lesson.slug, path])
-    )
-    html = PRE.sub('<pre tabindex="0"', html)
+    digest = hashlib.sha256(f"{lesson.slug}\0{lesson.body}".encode()).hexdigest()
+    key = f"lesson-html:{lesson.pk}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = render_lesson_html(
+            lesson.content(),
+            asset_url=lambda path: reverse("lesson_asset", args=[lesson.slug, path]),
+        )
+        html = PRE.sub('<pre tabindex="0"', html)
+        cache.set(key, html, timeout=3600)
+    return html
+
+
+def _segments(lesson: Lesson, request: HttpRequest) -> list[Segment]:
+    html = lesson_html(lesson)
     quizzes = {q.quiz_id: q for q in selectors.lesson_quizzes(lesson=lesson)}
     answers = progress.quiz_answers(user=request.user, lesson=lesson)
     exercises = {e.slug: e for e in lesson.exercises.filter(archived=False)}

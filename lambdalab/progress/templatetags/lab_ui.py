@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from django import template
@@ -62,12 +63,19 @@ def lesson_summaries(context, lessons):
     return summarise(user=context.get("user"), lessons=list(lessons or []))
 
 
+@lru_cache(maxsize=4096)
+def _rendered(text: str) -> str:
+    # Content changes only with a sync, and a Markdown instance costs ~3 ms to build: a quiz's
+    # question and options would otherwise dominate a lesson page.
+    from lambdalab.catalog.render import render_markdown
+
+    return render_markdown(text)
+
+
 @register.filter
 def markdown(text: str) -> str:
     """Author Markdown (a prompt, a hint) as sanitised HTML; the catalog's renderer sanitises."""
-    from lambdalab.catalog.render import render_markdown
-
-    return mark_safe(render_markdown(text or ""))  # noqa: S308 - sanitised by nh3
+    return mark_safe(_rendered(text or ""))  # noqa: S308 - sanitised by nh3
 
 
 @register.filter
