@@ -51,6 +51,18 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
 
 
+def clone_newpid() -> int:
+    """fork() into a new PID namespace in one step: the child is its PID 1.
+
+    Saves the intermediate process that unshare(CLONE_NEWPID) + fork() would need. Only for
+    single-threaded callers (the zygote and its forkers), like fork itself.
+    """
+    flags = CLONE_NEWPID | 17  # SIGCHLD to the parent on exit
+    zero = ctypes.c_long(0)
+    pid = _libc.syscall(ctypes.c_long(56), ctypes.c_ulong(flags), zero, zero, zero, zero)
+    return _check(pid, "clone(CLONE_NEWPID)")
+
+
 def mount(
     source: str, target: str, fstype: str | None, flags: int, data: str | None = None
 ) -> None:

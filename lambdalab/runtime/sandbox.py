@@ -49,8 +49,42 @@ _DEVICES = ("null", "zero", "random", "urandom")
 # ---------------------------------------------------------------- keeper (A)
 
 
+def spawn(spec: dict[str, Any], bctl_fd: int, payload_fd: int, status_fd: int,
+          close: list[Any]) -> int:
+    """In the zygote or a slot forker: start one environment; returns the child's pid.
+
+    As root, the sandbox init is cloned straight into its new PID namespace; unprivileged,
+    a keeper first enters a user namespace (keeper_main)."""
+    if spec["userns"] or (spec["cgroup_procs"] and not spec.get("slot")):
+        pid = os.fork()
+        if pid == 0:
+            _close_sockets(close)
+            keeper_main(spec, bctl_fd, payload_fd, status_fd)
+        return pid
+    try:
+        pid = linux.clone_newpid()
+    except OSError as exc:
+        _report(status_fd, {"error": f"cannot create a PID namespace: {exc}"})
+        return -1
+    if pid == 0:
+        try:
+            _close_sockets(close)
+            os.setsid()
+            _null_stdio()
+            sandbox_init(spec, bctl_fd, payload_fd, status_fd)
+        finally:
+            os._exit(1)
+    _report(status_fd, {"pid": pid})
+    return pid
+
+
+def _close_sockets(socks: list[Any]) -> None:
+    for sock in socks:
+        sock.close()
+
+
 def keeper_main(spec: dict[str, Any], bctl_fd: int, payload_fd: int, status_fd: int) -> None:
-    """Runs in the zygote's child. Never returns."""
+    """The intermediate keeper (unprivileged mode). Never returns."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
@@ -68,7 +102,7 @@ def keeper_main(spec: dict[str, Any], bctl_fd: int, payload_fd: int, status_fd: 
         os._exit(1)
     if pid == 0:
         os.close(status_fd)
-        sandbox_init(spec, bctl_fd, payload_fd)
+        sandbox_init(spec, bctl_fd, payload_fd, -1)
     os.close(bctl_fd)
     os.close(payload_fd)
     _report(status_fd, {"pid": pid})
@@ -99,15 +133,16 @@ def _enter_user_namespace(spec: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- sandbox init (B)
 
 
-def sandbox_init(spec: dict[str, Any], bctl_fd: int, payload_fd: int) -> None:
-    """PID 1 of the environment. Never returns."""
+def sandbox_init(spec: dict[str, Any], bctl_fd: int, payload_fd: int, status_fd: int) -> None:
+    """PID 1 of the environment. Never returns. Holding `status_fd` until exit lets the host
+    see the environment's end as EOF."""
     bctl = socket.socket(fileno=bctl_fd)
     try:
         linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
         payload = _read_payload(payload_fd)
         _isolate_filesystem(spec, payload)
         linux.sethostname(payload["hostname"])
-        _close_other_fds(keep={bctl_fd})
+        _close_other_fds(keep={bctl_fd, status_fd})
     except BaseException as exc:  # noqa: BLE001 - fail closed with the reason
         where = traceback.extract_tb(exc.__traceback__)[-1]
         _send(

@@ -80,15 +80,9 @@ def _receive(sock: socket.socket) -> tuple[bytes, list[int]]:
 def _fork_keeper(spec: dict, fds: list[int], close: list[socket.socket]) -> int:
     from lambdalab.runtime import sandbox
 
-    pid = os.fork()
-    if pid == 0:
-        for other in close:
-            other.close()
-        try:
-            sandbox.keeper_main(spec, *fds)
-        finally:
-            os._exit(1)
-    return pid
+    if len(fds) != 3:
+        return -1
+    return sandbox.spawn(spec, *fds, close=close)
 
 
 def _via_forker(
