@@ -38,13 +38,18 @@ CALLS = {
     "sts.get_caller_identity": lambda: sts.get_caller_identity(),
 }
 out = {}
+timed_cpu = 0.0
 for name, call in CALLS.items():
     for _ in range(WARMUP):
         call()
     times = []
+    cpu = time.process_time()
     for _ in range(ROUNDS):
         t = time.perf_counter(); call(); times.append((time.perf_counter() - t) * 1000)
+    timed_cpu += time.process_time() - cpu
     out[name] = [statistics.median(times), sorted(times)[int(len(times) * 0.9)]]
+out["__cpu_ms_per_call"] = timed_cpu * 1000 / (ROUNDS * len(CALLS))
+out["__calls"] = 1 + (WARMUP + ROUNDS) * len(CALLS)
 print("RESULT " + json.dumps(out))
 """
 
@@ -94,6 +99,7 @@ def _result(proc: subprocess.CompletedProcess) -> dict:
 
 def channel_calls(account) -> dict:
     sock = account.connect()
+    before = account.usage()["cpu_ms"]
     script = SANDBOX.format(root=str(ROOT), fd=sock.fileno(), warmup=WARMUP, rounds=ROUNDS)
     env = {"PATH": "/usr/bin:/bin"} | account.sandbox_env()
     proc = subprocess.run(
@@ -105,7 +111,10 @@ def channel_calls(account) -> dict:
         timeout=600,
     )
     sock.close()
-    return _result(proc)
+    out = _result(proc)
+    # The account's CPU for every call of the run, spread evenly: a load-independent cost.
+    out["__account_cpu_ms_per_call"] = (account.usage()["cpu_ms"] - before) / out["__calls"]
+    return out
 
 
 def in_process_calls() -> tuple[dict, list[float]]:
@@ -185,7 +194,7 @@ def main(argv: list[str]) -> int:
             f"\nPer call, ms (median / p90 of {ROUNDS} after {WARMUP} warm-up; target ≤ 5 median)"
         )
         print(_row(["call", "sandbox→channel", "in-process moto", "overhead"], widths))
-        for name, (med, p90) in channel.items():
+        for name, (med, p90) in ((k, v) for k, v in channel.items() if not k.startswith("__")):
             base = in_proc[name]
             print(
                 _row(
@@ -198,6 +207,15 @@ def main(argv: list[str]) -> int:
                     widths,
                 )
             )
+        sandbox_cpu = channel.pop("__cpu_ms_per_call")
+        account_cpu = channel.pop("__account_cpu_ms_per_call")
+        channel.pop("__calls")
+        in_proc.pop("__calls")
+        print(
+            f"CPU per call, all calls averaged (load-independent): sandbox {sandbox_cpu:.2f} + "
+            f"account {account_cpu:.2f} = {sandbox_cpu + account_cpu:.2f} ms via the channel; "
+            f"{in_proc.pop('__cpu_ms_per_call'):.2f} ms in-process"
+        )
         print(
             f"\nmoto `with mock_aws(): boto3.client('s3').list_buckets()` per use: "
             f"median {statistics.median(per_use):.0f} ms (what a channel call replaces)"

@@ -200,6 +200,10 @@ class MockAccount:
         """The account's resources as a JSON-able dict (format in FIXTURES.md)."""
         return json.loads(self._call({"op": "state"}))
 
+    def usage(self) -> dict[str, float]:
+        """The account process's CPU time so far and what requests uploaded (for benchmarks)."""
+        return json.loads(self._call({"op": "usage"}))
+
     def read_object(self, bucket: str, key: str) -> bytes:
         """The bytes of one S3 object; KeyError if it does not exist."""
         return self._call({"op": "read_object", "bucket": bucket, "key": key})

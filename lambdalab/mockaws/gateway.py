@@ -116,6 +116,10 @@ MAX_ACCOUNT_UPLOAD_BYTES = 512 << 20
 _uploaded = 0
 
 
+def uploaded_bytes() -> int:
+    return _uploaded
+
+
 def handle_request(header: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
     """One sandbox request → (reply header, body), never raising."""
     global _uploaded

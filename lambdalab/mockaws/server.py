@@ -257,6 +257,12 @@ def _control_loop(ctl: socket.socket, region: str) -> None:
                     reply = client("s3", region).get_object(Bucket=req["bucket"], Key=req["key"])
                     body = reply["Body"].read()
                 send_frame(ctl, {"ok": True}, body)
+            elif op == "usage":
+                usage = {
+                    "cpu_ms": round(time.process_time() * 1000, 2),
+                    "uploaded_bytes": gateway.uploaded_bytes(),
+                }
+                send_frame(ctl, {"ok": True}, json.dumps(usage).encode())
             elif op == "close":
                 send_frame(ctl, {"ok": True})
                 return
