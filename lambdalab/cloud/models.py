@@ -93,6 +93,10 @@ class Verification(CloudJob):
         return f"verification {self.pk} ({self.status})"
 
     @property
+    def unchecked(self) -> list[dict]:
+        return [c for c in (self.report or {}).get("checks", []) if c["result"] == "unchecked"]
+
+    @property
     def all_allowed(self) -> bool:
         checks = (self.report or {}).get("checks", [])
         return bool(checks) and all(c["result"] != "denied" for c in checks)

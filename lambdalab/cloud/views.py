@@ -38,8 +38,7 @@ def _page_context(request: HttpRequest, **extra) -> dict:
             }
         ),
         "deploy_form": forms.DeployForm(
-            exercises=sources.drafts_for(user=user),
-            initial={"execution_role_arn": account.execution_role_arn},
+            exercises=sources.drafts_for(user=user), initial=_deploy_initial(request, account)
         ),
         "teardown_form": forms.TeardownForm(),
         "verification": selectors.verification_latest(user=user),
@@ -51,6 +50,16 @@ def _page_context(request: HttpRequest, **extra) -> dict:
     }
     context.update(extra)
     return context
+
+
+def _deploy_initial(request: HttpRequest, account) -> dict:
+    """Other pages link here with ?run=<id> or ?exercise=<slug> to deploy that code."""
+    initial = {"execution_role_arn": account.execution_role_arn}
+    if request.GET.get("run", "").isdigit():
+        initial["run"] = int(request.GET["run"])
+    if request.GET.get("exercise"):
+        initial["exercise"] = request.GET["exercise"]
+    return initial
 
 
 def _policies(account) -> dict[str, str]:

@@ -105,7 +105,7 @@ def test_learner_connects_a_role_and_verify_reports_identity_and_permissions(
     assert "every 1s" not in panel  # finished: the trigger is gone
     # moto has no IAM simulation, so harmless reads were tried and the rest left for first use
     assert "tried harmless read calls" in panel
-    assert "lambda:ListFunctions" in panel and "unchecked" in panel
+    assert "lambda:ListFunctions" in panel and "more permissions checked on first use" in panel
 
 
 def test_deploy_creates_a_tagged_function_and_publishes_version_1(

@@ -152,3 +152,12 @@ def test_a_saved_draft_deploys_with_the_exercises_handler_and_name(
     assert deployment.handler == version.content().handler
     tags = connected.client("lambda").list_tags(Resource=deployment.function_arn)["Tags"]
     assert tags["lambdalab:exercise"] == "first-handler"
+
+
+def test_other_pages_can_link_to_deploying_a_run(ada, student, connected, cloud_settings):
+    run = make_run(student)
+
+    page = ada.get(reverse("cloud") + f"?run={run.pk}").content.decode()
+
+    assert f'name="run" value="{run.pk}"' in page
+    assert f'Deploying the code of <a href="{reverse("run_detail", args=[run.pk])}">run' in page
