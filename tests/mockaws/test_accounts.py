@@ -213,3 +213,40 @@ def test_seeded_objects_look_like_uploads_through_the_api():
     assert head.get("VersionId") not in (None, "null")
     assert tags == [{"Key": "tier", "Value": "hot"}]
     assert listed == ["a b.txt", "o.json"] and json_type == "application/json"
+
+
+def test_accounts_started_from_many_threads_are_each_their_own():
+    def start_and_write(n: int) -> tuple[int, list[str]]:
+        with MockAccount.start(fixtures=SAME_NAMES) as acct:
+            acct.boto3_client("s3").put_object(Bucket="uploads", Key=f"run-{n}", Body=b"x")
+            return n, sorted(acct.state()["s3"]["uploads"])
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(start_and_write, range(6)))
+    assert results == [(n, sorted(["shared.txt", f"run-{n}"])) for n in range(6)]
+
+
+def test_a_crashed_moto_host_is_replaced_and_running_accounts_keep_working():
+    from lambdalab.mockaws.account import _Host
+
+    with MockAccount.start(fixtures=SAME_NAMES) as before:
+        _Host.get().proc.kill()
+        _Host.get().proc.wait()  # the next get() notices and starts a new host
+        with MockAccount.start(fixtures=SAME_NAMES) as after:
+            assert sorted(after.state()["s3"]["uploads"]) == ["shared.txt"]
+        assert before.read_object("uploads", "shared.txt") == b"seed"
+
+
+def test_templates_are_capped_so_many_exercises_cannot_pile_up_processes():
+    from lambdalab.mockaws.host import MAX_TEMPLATES
+
+    fixtures = [{"sqs": {"queues": [{"name": f"q{i}"}]}} for i in range(MAX_TEMPLATES + 1)]
+    for fixture in fixtures:
+        MockAccount.start(fixtures=fixture).close()
+    newest = MockAccount.start(fixtures=fixtures[-1])
+    oldest = MockAccount.start(fixtures=fixtures[0])
+    try:
+        assert newest.from_template and not oldest.from_template
+    finally:
+        newest.close()
+        oldest.close()
