@@ -14,5 +14,5 @@ def check_split(ctx):
     if not rendered:
         return "Nothing was rendered: there is time for a few labels before stopping."
     if not remaining:
-        return "All ten labels cannot fit in 2 seconds; some should be left for a follow-up."
+        return "Twelve labels cannot fit in 3 seconds; some should be left for a follow-up."
     return None

@@ -1,6 +1,6 @@
 import time
 
-SAFETY_MARGIN_MS = 700  # one label (~300 ms) plus room to return the result
+SAFETY_MARGIN_MS = 1000  # one label (~300 ms) plus generous room to return the result
 
 
 def render_label(label_id):

@@ -10,7 +10,7 @@ def render_label(label_id):
 def lambda_handler(event, context):
     rendered = []
     for label_id in event["labels"]:
-        # TODO: stop when fewer than 700 ms remain, and report what is left.
+        # TODO: stop when fewer than 1,000 ms remain, and report what is left.
         render_label(label_id)
         rendered.append(label_id)
     return {"rendered": rendered, "remaining": []}
