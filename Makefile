@@ -27,7 +27,7 @@ browser:
 	fi
 
 test-only:
-	LAMBDALAB_VAR_DIR=var/test DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PYTEST) -p no:cacheprovider
+	LAMBDALAB_VAR_DIR=var/test DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_NAME=test_lambdalab_$$PPID TEST_REDIS_URL=$(TEST_REDIS_URL) $(PYTEST) -p no:cacheprovider
 	LAMBDALAB_VAR_DIR=var/test DATABASE_URL= TEST_REDIS_URL=$(TEST_REDIS_URL) $(PYTEST) -p no:cacheprovider -m smoke
 
 bench: setup
