@@ -106,12 +106,13 @@ def bench_lambdalab() -> dict[str, object]:
 def _subprocess_column(prefix: list[str], code_dir: str) -> dict[str, object]:
     def call(source_dir: str) -> Callable[[], object]:
         def run() -> None:
-            subprocess.run(
+            proc = subprocess.run(
                 [*prefix, sys.executable, "-c", RUNNER, source_dir, "{}"],
-                check=True,
                 capture_output=True,
                 env={},
             )
+            if proc.returncode:
+                raise RuntimeError(f"{prefix[:1] or 'python'} failed: {proc.stderr[-500:]!r}")
 
         return run
 
@@ -140,15 +141,15 @@ def _bwrap_prefix(code_dir: str) -> list[str]:
         "--new-session",
         "--clearenv",
         *binds,
-        "--ro-bind",
-        code_dir,
-        code_dir,
         "--proc",
         "/proc",
         "--dev",
         "/dev",
         "--tmpfs",
         "/tmp",
+        "--ro-bind",
+        code_dir,
+        code_dir,
     ]
 
 

@@ -45,6 +45,7 @@ class EnvCgroup:
 
     version: int
     paths: list[str]  # memory first
+    name: str = ""
 
     @property
     def procs_files(self) -> list[str]:
@@ -106,6 +107,8 @@ class CgroupManager:
 
     def __init__(self) -> None:
         self.version, self.parents = _discover()
+        for parent in self.parents:
+            remove_stale(parent)
         self.tag = f"lambdalab-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         for parent in self.parents:
             os.mkdir(f"{parent}/{self.tag}")
@@ -113,17 +116,51 @@ class CgroupManager:
             _write(f"{self.parents[0]}/{self.tag}/cgroup.subtree_control", "+memory +pids")
 
         self.slots: dict[str, EnvCgroup] = {}
+        self.retired: list[EnvCgroup] = []
+        self._generations: dict[str, int] = {}
 
     def slot(self, *, name: str, memory_mb: int, max_pids: int) -> EnvCgroup:
-        """The cgroup of a slot, created on first use, with limits set for a new environment."""
+        """The cgroup of a slot, with limits set for a new environment.
+
+        Lowering the limit fails while the previous environment's memory is still charged
+        (page cache, a large /tmp still being torn down): reclaim, and if that does not free
+        enough, retire the cgroup and give the slot a fresh one."""
         cg = self.slots.get(name)
-        if cg is None:
-            paths = [f"{parent}/{self.tag}/{name}" for parent in self.parents]
-            for path in paths:
-                os.makedirs(path, exist_ok=True)
-            cg = self.slots[name] = EnvCgroup(self.version, paths)
+        if cg is not None:
+            try:
+                self._limit(cg, memory_mb, max_pids)
+                return cg
+            except OSError as exc:
+                if exc.errno != errno.EBUSY:
+                    raise
+            if self._reclaim(cg, memory_mb, max_pids):
+                return cg
+            self.retired.append(cg)
+        generation = self._generations[name] = self._generations.get(name, -1) + 1
+        full = name if generation == 0 else f"{name}-g{generation}"
+        paths = [f"{parent}/{self.tag}/{full}" for parent in self.parents]
+        for path in paths:
+            os.makedirs(path, exist_ok=True)
+        cg = self.slots[name] = EnvCgroup(self.version, paths, full)
         self._limit(cg, memory_mb, max_pids)
         return cg
+
+    def _reclaim(self, cg: EnvCgroup, memory_mb: int, max_pids: int) -> bool:
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            if self.version == 1:
+                try:
+                    _write(f"{cg.paths[0]}/memory.force_empty", "0")
+                except OSError:
+                    pass
+            try:
+                self._limit(cg, memory_mb, max_pids)
+                return True
+            except OSError as exc:
+                if exc.errno != errno.EBUSY:
+                    raise
+            time.sleep(0.05)
+        return False
 
     def _limit(self, cg: EnvCgroup, memory_mb: int, max_pids: int) -> None:
         limit = str(memory_mb * MiB)
@@ -145,7 +182,7 @@ class CgroupManager:
             _write(f"{path}/pids.max", str(max_pids))
 
     def close(self) -> None:
-        for cg in self.slots.values():
+        for cg in [*self.slots.values(), *self.retired]:
             try:
                 cg.remove()
             except OSError:
@@ -155,6 +192,30 @@ class CgroupManager:
                 os.rmdir(f"{parent}/{self.tag}")
             except OSError:
                 pass
+
+
+def remove_stale(parent: str) -> None:
+    """Remove the empty cgroups of Runtimes whose process is gone (killed before close())."""
+    for name in os.listdir(parent):
+        if not name.startswith("lambdalab-"):
+            continue
+        pid = name.split("-")[1]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            remove_tree(f"{parent}/{name}")
+
+
+def remove_tree(path: str) -> None:
+    """rmdir a cgroup and its children, deepest first; cgroups that still hold tasks stay."""
+    for root, dirs, _files in os.walk(path, topdown=False):
+        for name in dirs:
+            try:
+                os.rmdir(os.path.join(root, name))
+            except OSError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
 
 
 def _discover() -> tuple[int, list[str]]:

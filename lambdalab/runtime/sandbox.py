@@ -49,8 +49,9 @@ _DEVICES = ("null", "zero", "random", "urandom")
 # ---------------------------------------------------------------- keeper (A)
 
 
-def spawn(spec: dict[str, Any], bctl_fd: int, payload_fd: int, status_fd: int,
-          close: list[Any]) -> int:
+def spawn(
+    spec: dict[str, Any], bctl_fd: int, payload_fd: int, status_fd: int, close: list[Any]
+) -> int:
     """In the zygote or a slot forker: start one environment; returns the child's pid.
 
     As root, the sandbox init is cloned straight into its new PID namespace; unprivileged,
@@ -177,7 +178,9 @@ def _send(sock: socket.socket, doc: dict[str, Any]) -> None:
 
 
 def _isolate_filesystem(spec: dict[str, Any], payload: dict[str, Any]) -> None:
-    linux.unshare(_NS_FLAGS)
+    linux.unshare(_namespaces(spec))
+    if os.stat("/proc/self/ns/net").st_ino == spec["host_netns"]:
+        raise OSError("the sandbox would share the host's network namespace")
     linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
     root = spec["root_dir"]
     linux.mount(
@@ -207,6 +210,12 @@ def _isolate_filesystem(spec: dict[str, Any], payload: dict[str, Any]) -> None:
     os.rmdir("/.old")
     _remount_readonly("/", linux.MS_NOSUID | linux.MS_NODEV)
     os.chdir("/var/task")
+
+
+def _namespaces(spec: dict[str, Any]) -> int:
+    if spec.get("slot") and spec["cgroup_procs"] and not spec["userns"]:
+        return _NS_FLAGS & ~linux.CLONE_NEWNET  # the slot forker's empty netns is inherited
+    return _NS_FLAGS
 
 
 def _bind_system(root: str, binds: list[str]) -> None:

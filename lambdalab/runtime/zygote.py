@@ -56,12 +56,13 @@ def preload() -> None:
 def serve(sock: socket.socket) -> None:
     """Zygote loop: route each spawn request to its slot's forker (or fork directly)."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped automatically
-    forkers: dict[str, socket.socket] = {}
+    forkers = _forkers
     while True:
         msg, fds = _receive(sock)
         spec = json.loads(msg)
         slot = spec.get("slot")
         if slot and spec["cgroup_procs"]:
+            _slot_dirs.update(os.path.dirname(p) for p in spec["cgroup_procs"])
             pid = _via_forker(forkers, slot, spec["cgroup_procs"], msg, fds, sock)
         else:
             pid = _fork_keeper(spec, fds, close=[sock, *forkers.values()])
@@ -70,11 +71,39 @@ def serve(sock: socket.socket) -> None:
         sock.send(json.dumps({"pid": pid}).encode())
 
 
+_slot_dirs: set[str] = set()
+_forkers: dict[str, socket.socket] = {}
+
+
 def _receive(sock: socket.socket) -> tuple[bytes, list[int]]:
     msg, ancdata, _flags, _addr = sock.recvmsg(65536, socket.CMSG_SPACE(8 * 4))
     if not msg:
-        os._exit(0)
+        _exit_cleanly()
     return msg, _fds(ancdata)
+
+
+def _exit_cleanly() -> None:
+    """The host went away (closed or killed): once the slots empty, remove their cgroups."""
+    import time
+
+    from lambdalab.runtime.cgroups import remove_tree
+
+    for forker in _forkers.values():
+        forker.close()  # each forker exits on EOF
+    deadline = time.monotonic() + 5.0
+    parents = {os.path.dirname(d) for d in _slot_dirs}
+    while _slot_dirs and time.monotonic() < deadline:
+        for path in list(_slot_dirs):
+            try:
+                os.rmdir(path)
+                _slot_dirs.discard(path)
+            except FileNotFoundError:
+                _slot_dirs.discard(path)
+            except OSError:
+                time.sleep(0.01)  # forkers and environments are still exiting
+    for parent in parents:
+        remove_tree(parent)
+    os._exit(0)
 
 
 def _fork_keeper(spec: dict, fds: list[int], close: list[socket.socket]) -> int:
@@ -125,8 +154,15 @@ def _start_forker(procs_files: list[str], close: list[socket.socket]) -> socket.
     try:
         for procs_file in procs_files:
             linux.write_file(procs_file, str(os.getpid()))
+        # One empty network namespace per slot, reused by the slot's successive environments:
+        # creating and destroying one per environment is the costliest namespace. Safe because
+        # a slot runs one environment at a time and no socket outlives its processes.
+        linux.unshare(linux.CLONE_NEWNET)
         while True:
-            msg, fds = _receive(theirs)
+            msg, ancdata, _flags, _addr = theirs.recvmsg(65536, socket.CMSG_SPACE(8 * 4))
+            if not msg:
+                os._exit(0)
+            fds = _fds(ancdata)
             pid = _fork_keeper(json.loads(msg), fds, close=[theirs])
             for fd in fds:
                 os.close(fd)

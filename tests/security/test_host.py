@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -173,3 +174,36 @@ def test_negative_control_probes_detect_missing_isolation():
     if os.geteuid() == 0:  # unfiltered root may unshare: the syscall probe reports success
         unshared = _run_unisolated(probes.SYSCALL, {"nr": 272, "args": [0x00020000]})
         assert unshared == {"result": 0, "errno": "0"}
+
+
+def test_h7_a_killed_worker_leaves_no_environments_or_cgroups_behind():
+    require_root()
+    script = textwrap.dedent("""
+        import os, sys, time
+        from lambdalab.runtime import FunctionConfig, Runtime
+        rt = Runtime(max_environments=2)
+        cfg = FunctionConfig(code={"lambda_function.py":
+            "import os\\ndef lambda_handler(e, c):\\n    return os.getuid()\\n"})
+        uid = rt.invoke(cfg, owner="killed").payload
+        print(uid, rt._cgroups.slots[f"uid-{uid}"].paths[0], flush=True)
+        time.sleep(60)
+    """)
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    uid_text, slot_path = proc.stdout.readline().split()
+    assert os.path.isdir(slot_path) and _processes_of(int(uid_text))
+    proc.kill()  # no close(): the worker dies abruptly
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (
+        os.path.exists(slot_path) or _processes_of(int(uid_text))
+    ):
+        time.sleep(0.05)
+    assert _processes_of(int(uid_text)) == []
+    assert not os.path.exists(os.path.dirname(slot_path))
