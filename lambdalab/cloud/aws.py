@@ -28,6 +28,10 @@ CLIENT_CONFIG = Config(
 )
 
 
+class NotConnected(Exception):
+    """The learner disconnected after the job was queued."""
+
+
 @dataclass
 class Sandbox:
     """A learner's account, reachable: a session in the chosen region, and clients on demand."""
@@ -70,7 +74,7 @@ def learner_sandbox(*, account: CloudAccount, region: str | None = None) -> Sand
             region_name=region,
         )
     else:
-        raise ValueError("The account is not connected.")
+        raise NotConnected("Your AWS account was disconnected; connect it again and retry.")
     return Sandbox(session=session, region=region)
 
 

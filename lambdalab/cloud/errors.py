@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, WaiterError
 from botocore.exceptions import ConnectionError as BotoConnectionError
+
+logger = logging.getLogger(__name__)
 
 THROTTLING = frozenset(
     {
@@ -95,7 +99,7 @@ class CloudError(Exception):
 
 
 def explain(exc: Exception, *, region: str, action: str = "") -> CloudError:
-    """Turn a boto3/botocore exception into a CloudError. Never includes credentials."""
+    """Turn any exception from a job into a CloudError. Never includes credentials."""
     if isinstance(exc, CloudError):
         return exc
     if isinstance(exc, ClientError):
@@ -118,7 +122,13 @@ def explain(exc: Exception, *, region: str, action: str = "") -> CloudError:
             code=type(exc).__name__,
             retryable=True,
         )
-    raise exc
+    # Anything else is our bug, not the learner's: say so plainly, and keep the traceback for us.
+    logger.error("unexpected %s during %s", type(exc).__name__, action, exc_info=exc)
+    return CloudError(
+        "LambdaLab hit an unexpected problem and stopped; nothing more was changed in your "
+        "account. Try again, and tell your instructor if it keeps happening.",
+        code=type(exc).__name__,
+    )
 
 
 def _explain_client_error(exc: ClientError, *, region: str, action: str) -> CloudError:

@@ -80,6 +80,15 @@ def check_memory_timeout(*, memory: int, timeout: int) -> None:
         )
 
 
+def check_runtime(*, runtime: str, architecture: str) -> None:
+    from lambdalab.runtime.config import ARCHITECTURES, RUNTIMES
+
+    if runtime not in RUNTIMES:
+        raise GuardrailError(f"LambdaLab deploys these runtimes: {', '.join(RUNTIMES)}.")
+    if architecture not in ARCHITECTURES:
+        raise GuardrailError(f"The architecture is one of {', '.join(ARCHITECTURES)}.")
+
+
 def check_trigger(trigger: dict[str, Any] | None) -> dict[str, Any] | None:
     if not trigger or not trigger.get("type"):
         return None

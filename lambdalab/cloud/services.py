@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lambdalab.cloud import checks, crypto, deploy, jobs, naming, teardown
-from lambdalab.cloud.aws import learner_sandbox
+from lambdalab.cloud.aws import NotConnected, learner_sandbox
 from lambdalab.cloud.errors import CloudError, explain
 from lambdalab.cloud.models import (
     PENDING,
@@ -127,7 +127,7 @@ def verification_execute(*, verification_id: int) -> bool:
         identity = checks.identity_get(sandbox=sandbox)
         principal = checks.principal_arn(identity["arn"], account.role_arn)
         method, found = checks.permissions_check(sandbox=sandbox, principal=principal)
-    except Exception as exc:  # noqa: BLE001 - explain() re-raises what it does not know
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the learner
         jobs.retry_or_fail(job, token, _explain(exc, account.region, "sts:GetCallerIdentity"))
         return True
     CloudAccount.objects.filter(pk=account.pk).update(
@@ -145,8 +145,8 @@ def verification_execute(*, verification_id: int) -> bool:
 
 
 def _explain(exc: Exception, region: str, action: str) -> CloudError:
-    if isinstance(exc, crypto.CredentialsUnreadable):
-        return CloudError(str(exc), code="CredentialsUnreadable")
+    if isinstance(exc, crypto.CredentialsUnreadable | NotConnected):
+        return CloudError(str(exc), code=type(exc).__name__)
     if isinstance(exc, GuardrailError):
         return CloudError(exc.message, code="Guardrail")
     return explain(exc, region=region, action=action)
@@ -206,6 +206,7 @@ def _deploy_config(config: dict[str, Any]) -> dict[str, Any]:
         "environment": {str(k): str(v) for k, v in (config.get("environment") or {}).items()},
     }
     naming.check_memory_timeout(memory=clean["memory"], timeout=clean["timeout"])
+    naming.check_runtime(runtime=clean["runtime"], architecture=clean["architecture"])
     return clean
 
 
@@ -236,7 +237,7 @@ def deployment_execute(*, deployment_id: int) -> bool:
     try:
         sandbox = learner_sandbox(account=job.account, region=job.region)
         done = deploy.function_deploy(sandbox=sandbox, spec=_spec(job), trigger=job.trigger)
-    except Exception as exc:  # noqa: BLE001 - explain() re-raises what it does not know
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the learner
         jobs.retry_or_fail(job, token, _explain(exc, job.region, "deploy"))
         return True
     jobs.finish(
@@ -338,7 +339,7 @@ def invocation_execute(*, invocation_id: int) -> bool:
             memory_size_mb=deployment.memory,
             architecture=deployment.config["architecture"],
         )
-    except Exception as exc:  # noqa: BLE001 - explain() re-raises what it does not know
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the learner
         jobs.retry_or_fail(job, token, _explain(exc, deployment.region, "lambda:InvokeFunction"))
         return True
     jobs.finish(
@@ -384,7 +385,7 @@ def teardown_execute(*, teardown_id: int) -> bool:
             found = teardown.resources_delete(sandbox=sandbox, owner=naming.owner_tag(job.user))
             for key, names in found.items():
                 report.setdefault(key, []).extend(f"{region}: {n}" for n in names)
-    except Exception as exc:  # noqa: BLE001 - explain() re-raises what it does not know
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the learner
         jobs.retry_or_fail(job, token, _explain(exc, job.account.region, "teardown"))
         return True
     Deployment.objects.filter(

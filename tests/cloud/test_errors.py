@@ -268,3 +268,32 @@ def test_verify_uses_iam_simulation_where_available_and_lists_what_is_denied(
     assert resource == f"arn:aws:lambda:eu-west-1:{connected.account_id}:function:lambdalab-probe"
     panel = ada.get(reverse("cloud_verification"), HTTP_HX_REQUEST="true").content.decode()
     assert "permissions missing" in panel and "Checked with iam:SimulatePrincipalPolicy" in panel
+
+
+def test_disconnecting_while_a_deploy_waits_fails_it_with_a_message(
+    ada, student, connected, post, deploy_queue
+):
+    post(ada, reverse("cloud_deploy"), {"run": make_run(student).pk})
+    post(ada, reverse("cloud_disconnect"))
+    deploy_queue.run_all()
+
+    deployment = Deployment.objects.get()
+    assert deployment.status == Status.ERROR
+    assert "Your AWS account was disconnected" in deployment.error_message
+
+
+def test_an_unexpected_fault_fails_the_job_plainly_instead_of_leaving_it_running(
+    ada, student, connected, post, deploy_queue, monkeypatch
+):
+    from lambdalab.cloud import deploy
+
+    def broken(**_kwargs):
+        raise KeyError("FunctionArn")
+
+    monkeypatch.setattr(deploy, "function_deploy", broken)
+    post(ada, reverse("cloud_deploy"), {"run": make_run(student).pk})
+    deploy_queue.run_all()
+
+    deployment = Deployment.objects.get()
+    assert deployment.status == Status.ERROR and deployment.error_code == "KeyError"
+    assert "LambdaLab hit an unexpected problem" in deployment.error_message

@@ -165,3 +165,11 @@ def test_log_diff_ignores_request_ids_and_highlights_one_sided_lines():
 
     assert [line["kind"] for line in lines] == ["same", "same", "local", "cloud"]
     assert lines[2]["local"] == "local only" and lines[3]["cloud"] == "cloud only"
+
+
+def test_only_runtimes_and_architectures_the_sandbox_knows_are_deployed():
+    naming.check_runtime(runtime="python3.12", architecture="arm64")
+    with pytest.raises(GuardrailError, match="these runtimes: python3.12"):
+        naming.check_runtime(runtime="nodejs20.x", architecture="x86_64")
+    with pytest.raises(GuardrailError, match="architecture"):
+        naming.check_runtime(runtime="python3.13", architecture="sparc")

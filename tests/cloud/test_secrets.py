@@ -137,3 +137,26 @@ def test_disconnecting_forgets_the_keys(ada, student, cloud_settings, post):
 
     account = CloudAccount.objects.get(user=student)
     assert (account.mode, account.access_key_token, account.secret_key_token) == ("", "", "")
+
+
+def test_staff_pages_never_list_the_encrypted_keys(
+    instructor, instructor_client, student, cloud_settings
+):
+    from lambdalab.cloud import services
+
+    instructor.is_superuser = True
+    instructor.save()
+    account = services.account_connect(
+        user=student,
+        mode="keys",
+        region="us-east-1",
+        access_key_id=KEY_ID,
+        secret_access_key=SECRET,
+    )
+
+    page = instructor_client.get(
+        reverse("admin:cloud_cloudaccount_change", args=[account.pk])
+    ).content.decode()
+
+    assert account.external_id in page
+    assert account.secret_key_token not in page and SECRET not in page
