@@ -57,26 +57,57 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
     return bytes(buf)
 
 
+class FrameReader:
+    """Buffered reads for a channel socket: one recv usually holds a whole frame.
+
+    Only for sockets that never carry file descriptors (the control sockets do).
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._buf = bytearray()
+
+    def read_exact(self, size: int) -> bytes:
+        while len(self._buf) < size:
+            chunk = self.sock.recv(max(1 << 16, min(size - len(self._buf), 1 << 22)))
+            if not chunk:
+                raise ChannelClosed("mock AWS channel closed")
+            self._buf += chunk
+        out = bytes(self._buf[:size])
+        del self._buf[:size]
+        return out
+
+
 def send_frame(sock: socket.socket, header: dict[str, Any], body: bytes = b"") -> None:
     """Write one frame; the caller holds whatever lock serialises the socket."""
     raw = json.dumps(header, separators=(",", ":")).encode()
     if len(raw) > MAX_HEADER_BYTES or len(body) > MAX_BODY_BYTES:
         raise ValueError("mock AWS frame too large")
-    sock.sendall(_U32.pack(len(raw)) + raw + _U64.pack(len(body)))
-    if body:
-        sock.sendall(body)
+    head = _U32.pack(len(raw)) + raw + _U64.pack(len(body))
+    if len(body) <= 1 << 16:  # one write for the common small request
+        sock.sendall(head + body)
+        return
+    sock.sendall(head)
+    sock.sendall(body)
 
 
-def recv_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
+def recv_frame(source: socket.socket | FrameReader) -> tuple[dict[str, Any], bytes]:
     """Read one frame, refusing oversized lengths before allocating anything."""
-    (hlen,) = _U32.unpack(_recv_exact(sock, 4))
+    if isinstance(source, FrameReader):
+        read = source.read_exact
+    else:
+
+        def read(size: int) -> bytes:
+            return _recv_exact(source, size)
+
+    (hlen,) = _U32.unpack(read(4))
     if hlen > MAX_HEADER_BYTES:
         raise ValueError("mock AWS frame header too large")
-    header = json.loads(_recv_exact(sock, hlen))
-    (blen,) = _U64.unpack(_recv_exact(sock, 8))
+    header = json.loads(read(hlen))
+    (blen,) = _U64.unpack(read(8))
     if blen > MAX_BODY_BYTES:
         raise ValueError("mock AWS frame body too large")
-    body = _recv_exact(sock, blen) if blen else b""
+    body = read(blen) if blen else b""
     if not isinstance(header, dict):
         raise ValueError("mock AWS frame header is not an object")
     return header, body
@@ -123,11 +154,12 @@ class Channel:
         self.sock = sock
         self.pid = os.getpid()
         self._lock = threading.Lock()
+        self._reader = FrameReader(sock)
 
     def roundtrip(self, header: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
         with self._lock:
             send_frame(self.sock, header, body)
-            return recv_frame(self.sock)
+            return recv_frame(self._reader)
 
     def send_request(self, request: Any) -> Any:
         """Send a prepared botocore request and return the mock's `AWSResponse`."""

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from lambdalab.mockaws import gateway
-from lambdalab.mockaws.client import ChannelClosed, recv_frame, send_frame
+from lambdalab.mockaws.client import ChannelClosed, FrameReader, recv_frame, send_frame
 
 _clients: dict[tuple[str, str], Any] = {}
 _mock: Any = None
@@ -282,9 +282,10 @@ def _control_loop(ctl: socket.socket, region: str) -> None:
 def serve_channel(fd: int) -> None:
     """Answer framed requests on one channel until the sandbox side closes it."""
     sock = socket.socket(fileno=fd)
+    reader = FrameReader(sock)
     try:
         while True:
-            header, body = recv_frame(sock)
+            header, body = recv_frame(reader)
             reply, payload = gateway.handle_request(header, body)
             send_frame(sock, reply, payload)
     except (ChannelClosed, OSError, ValueError):

@@ -150,13 +150,13 @@ def test_learner_cannot_reset_or_reconfigure_the_mock(account):
 def test_reaching_outside_the_mock_fails_quickly_like_a_blocked_network(account, code, expected):
     result = run_in_sandbox(code, account=account)
     assert result["ok"] is False and result["type"] == expected
-    assert result["seconds"] < 2, "blocked calls must not spend the learner's time on retries"
+    assert result["retry_sleeps"] == 0, "blocked calls must not spend the learner's time"
 
 
 def test_boto3_without_a_channel_fails_at_once_instead_of_hanging():
     result = run_in_sandbox("import boto3\nreturn boto3.client('ec2').describe_instances()")
     assert result["ok"] is False and result["type"] == "EndpointConnectionError"
-    assert result["seconds"] < 2
+    assert result["retry_sleeps"] == 0
 
 
 def test_services_the_mock_does_not_offer_are_refused_without_retries(account):
@@ -164,7 +164,7 @@ def test_services_the_mock_does_not_offer_are_refused_without_retries(account):
         "import boto3\nreturn boto3.client('batch').describe_job_queues()", account=account
     )
     assert result["ok"] is False and "UnsupportedService" in result["error"]
-    assert result["seconds"] < 2
+    assert result["retry_sleeps"] == 0
 
 
 def test_moto_cannot_be_made_to_call_the_host_network_for_the_learner(account):
