@@ -1,0 +1,65 @@
+"""Where learner code cannot be isolated, nothing runs and the reason is plain."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lambdalab.runtime import IsolationUnavailable, Runtime, cli
+from tests.runtime.support import function
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_without_linux_namespaces_the_runtime_refuses(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    with Runtime() as rt, pytest.raises(IsolationUnavailable) as err:
+        rt.invoke(function("def lambda_handler(e, c):\n    return 1\n"))
+    assert "Linux namespaces are not available on darwin" in str(err.value)
+    assert "docker-compose" in str(err.value)
+
+
+def test_the_cli_exits_2_and_explains_when_isolation_is_unavailable(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    (tmp_path / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    assert cli.main(["--code", str(tmp_path / "app.py"), "--handler", "app.handler"]) == 2
+    assert "Isolation unavailable" in capsys.readouterr().err
+
+
+def _world_traversable(path: str) -> bool:
+    parts = Path(path).resolve().parents
+    return all(os.stat(p).st_mode & stat.S_IXOTH for p in parts)
+
+
+@pytest.mark.root
+def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_path):
+    """As an unprivileged user (a learner's laptop): user namespaces, rlimits, measured peak."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root to switch to an unprivileged user, and setpriv")
+    if not (_world_traversable(sys.base_prefix) and _world_traversable(str(ROOT))):
+        pytest.skip(f"{sys.base_prefix} is not readable by other users here, so an unprivileged "
+                    "user cannot start this interpreter (checked manually with a system venv)")
+    script = textwrap.dedent("""
+        import json, os
+        from lambdalab.runtime import FunctionConfig, Runtime
+        src = "import os\\ndef lambda_handler(e, c):\\n    return [os.path.exists('/etc/shadow'), open('/proc/self/status').read()]\\n"
+        with Runtime(max_environments=1) as rt:
+            inv = rt.invoke(FunctionConfig(code={"lambda_function.py": src}))
+        print(json.dumps([os.geteuid(), inv.status, inv.payload, inv.max_memory_used_mb]))
+    """)
+    proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd="/", env={"PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    euid, status, (shadow, proc_status), memory = __import__("json").loads(proc.stdout)
+    assert euid == 65534 and status == "success" and shadow is False
+    assert "NoNewPrivs:\t1" in proc_status and "Seccomp:\t2" in proc_status
+    assert "CapEff:\t0000000000000000" in proc_status and memory > 0
