@@ -138,6 +138,10 @@ def test_learner_cannot_reset_or_reconfigure_the_mock(account):
         ),
         ("import socket\nsocket.create_connection(('127.0.0.1', 6379), timeout=5)", "OSError"),
         (
+            "import urllib.request\nurllib.request.urlopen('https://sts.amazonaws.com', timeout=5)",
+            "URLError",
+        ),
+        (
             "import boto3\nboto3.client('s3', endpoint_url='https://evil.example.com').list_buckets()",
             "EndpointConnectionError",
         ),
