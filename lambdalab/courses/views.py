@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lambdalab.courses import gradebook as grades
@@ -114,7 +115,9 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
         "assignment_form": AssignmentForm(),
         "instructor_form": InstructorForm(),
         "settings_form": CourseForm(instance=course, initial={"lessons": course.lessons.all()}),
-        "invite_url": request.build_absolute_uri(f"/courses/join/{course.invite_token}/"),
+        "invite_url": request.build_absolute_uri(
+            reverse("course_join_link", args=[course.invite_token])
+        ),
         "regrades": course.regrades.select_related("exercise", "version")[:10],
     }
     return render(request, "courses/course_detail.html", context)

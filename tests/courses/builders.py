@@ -60,6 +60,7 @@ def exercise_yaml(*tests: str) -> str:
         "title: Double it\n"
         "prompt: Return the number `n` from the event, doubled.\n"
         "handler: lambda_function.lambda_handler\n"
+        "timeout: 10\n"  # generous, so a busy test machine never turns a pass into a timeout
         "points: 10\n"
         "wrong:\n"
         "  - {path: wrong/triples, why: multiplies by three}\n"

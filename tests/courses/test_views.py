@@ -114,6 +114,8 @@ def test_course_page_shows_each_member_their_own_view(request, world, persona):
     elif persona == "instructor":
         assert response.status_code == 200
         assert world[C].join_code.encode() in response.content
+        invite = reverse("course_join_link", args=[world[C].invite_token])
+        assert f"http://testserver{invite}".encode() in response.content
         assert b"grace" in response.content and b"ada" in response.content
     else:
         assert response.status_code == 200
