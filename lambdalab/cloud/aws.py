@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from django.conf import settings
 
@@ -51,15 +53,29 @@ def make_client(session: boto3.Session, service: str, *, region: str) -> Any:
     return session.client(service, region_name=region, endpoint_url=endpoint, config=CLIENT_CONFIG)
 
 
+@functools.lru_cache(maxsize=1)
+def _loader() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
+
+
+def _session(**credentials: str) -> boto3.Session:
+    """A boto3 session of its own (its own credentials), sharing one loader of service models.
+
+    Every job needs fresh credentials, hence a fresh session; parsing botocore's JSON models
+    again for each one cost about half a second per client.
+    """
+    core = botocore.session.Session()
+    core.register_component("data_loader", _loader())
+    return boto3.Session(botocore_session=core, **credentials)
+
+
 def lambdalab_session(*, region: str) -> boto3.Session:
     """LambdaLab's own identity: the one allowed to assume learners' roles."""
     key_id = settings.CLOUD_AWS_ACCESS_KEY_ID
     secret = settings.CLOUD_AWS_SECRET_ACCESS_KEY
     if key_id and secret:
-        return boto3.Session(
-            aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=region
-        )
-    return boto3.Session(region_name=region)  # the default chain: instance role, env, profile
+        return _session(aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=region)
+    return _session(region_name=region)  # the default chain: instance role, env, profile
 
 
 def learner_sandbox(*, account: CloudAccount, region: str | None = None) -> Sandbox:
@@ -68,7 +84,7 @@ def learner_sandbox(*, account: CloudAccount, region: str | None = None) -> Sand
     if account.mode == AuthMode.ROLE:
         session = _assumed_session(account, region)
     elif account.mode == AuthMode.KEYS:
-        session = boto3.Session(
+        session = _session(
             aws_access_key_id=crypto.decrypt(account.access_key_token),
             aws_secret_access_key=crypto.decrypt(account.secret_key_token),
             region_name=region,
@@ -86,7 +102,7 @@ def _assumed_session(account: CloudAccount, region: str) -> boto3.Session:
         ExternalId=account.external_id,
         DurationSeconds=SESSION_SECONDS,
     )["Credentials"]
-    return boto3.Session(
+    return _session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
