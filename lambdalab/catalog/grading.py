@@ -9,7 +9,9 @@ sandbox gives a result with status "error".
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +21,7 @@ from lambdalab.catalog.exercise_loader import Exercise, ExerciseTest
 from lambdalab.catalog.triggers import trigger_event
 
 RESULTS_VERSION = 1
+FRESH_PARALLELISM = 2  # independent `fresh` tests run this many at a time
 AccountFactory = Callable[[dict[str, Any]], Any]
 
 
@@ -185,17 +188,21 @@ class _Run:
         self.exercise, self.function, self.config = exercise, function, config
         self.runtime, self.owner, self.account_factory = runtime, owner, account_factory
         self.all_records: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
         self.python_checks = python_check_loader(exercise)
 
     def all_tests(self) -> list[TestResult]:
         if self.exercise.environment_reuse == "fresh":
-            results = []
-            for test in self.exercise.tests:
-                with self._account() as account:
-                    results.append(self._test(test, account, cold=True))
-            return results
+            # Fresh tests share nothing (own account, own cold environment), so they can run
+            # side by side; results keep the exercise's order.
+            with ThreadPoolExecutor(max_workers=FRESH_PARALLELISM) as pool:
+                return list(pool.map(self._fresh_test, self.exercise.tests))
         with self._account() as account:
             return [self._test(t, account, cold=i == 0) for i, t in enumerate(self.exercise.tests)]
+
+    def _fresh_test(self, test: ExerciseTest) -> TestResult:
+        with self._account() as account:
+            return self._test(test, account, cold=True)
 
     @contextmanager
     def _account(self) -> Iterator[Any]:
@@ -215,11 +222,13 @@ class _Run:
             self.function, events, owner=self.owner, cold=cold, aws=account
         )
         records = [_as_record(inv) for inv in invocations]
-        self.all_records.extend(records)
+        with self._lock:  # fresh tests run on threads
+            self.all_records.extend(records)
+            so_far = list(self.all_records)
         context = CheckContext(
             record=records[-1],
             records=records,
-            all_records=list(self.all_records),
+            all_records=so_far,
             event=event,
             state=account.state() if account is not None and _reads_state(test) else {},
             account=account,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import threading
 import types
 import uuid
 
@@ -19,8 +20,13 @@ class InProcessRuntime:
     def __init__(self):
         self.calls: list[dict] = []
         self.environments: dict[str, dict] = {}
+        self.lock = threading.Lock()  # exec + redirect_stdout are process-wide: one at a time
 
     def invoke_sequence(self, config, events, *, owner, cold=False, aws=None):
+        with self.lock:
+            return self._sequence(config, events, owner=owner, cold=cold, aws=aws)
+
+    def _sequence(self, config, events, *, owner, cold, aws):
         key = f"{owner}:{config.fingerprint()}"
         self.calls.append({"owner": owner, "cold": cold, "events": list(events), "aws": aws})
         records = []
