@@ -87,10 +87,14 @@ class FunctionConfig:
 
     def fingerprint(self) -> str:
         """A digest of everything that forces new execution environments when it changes."""
-        doc = {k: v for k, v in self.__dict__.items() if k not in ("code", "environment")}
-        doc["code"] = sorted(self.code.items())
-        doc["environment"] = sorted(self.environment.items())
-        return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+        cached = self.__dict__.get("_fingerprint")
+        if cached is None:
+            doc = {k: v for k, v in self.__dict__.items() if k not in ("code", "environment")}
+            doc["code"] = sorted(self.code.items())
+            doc["environment"] = sorted(self.environment.items())
+            cached = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+            object.__setattr__(self, "_fingerprint", cached)  # frozen: computed once
+        return cached
 
 
 def _validate(cfg: FunctionConfig) -> None:

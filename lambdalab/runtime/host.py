@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import fcntl
 import json
 import os
@@ -73,20 +74,21 @@ class Zygote:
         host.settimeout(10.0)
         self._sock, self.pid = host, hello["pid"]
 
-    def spawn(self, spec: dict[str, Any], fds: list[int]) -> int:
-        """Fork a keeper for one environment; returns the keeper's pid."""
+    def spawn(self, spec: dict[str, Any], fds: list[int]) -> None:
+        """Ask for one environment. There is no reply: the environment's own status pipe
+        reports its pid or the reason it failed (EOF if anything died on the way)."""
         with self._lock:
             if self._sock is None or (self._proc and self._proc.poll() is not None):
                 self._start()
             assert self._sock is not None
-            self._sock.sendmsg(
-                [json.dumps(spec).encode()],
-                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, __import__("array").array("i", fds))],
-            )
-            pid = int(json.loads(self._sock.recv(4096) or b'{"pid": -1}')["pid"])
-        if pid <= 0:
-            raise IsolationUnavailable("the zygote could not start an environment")
-        return pid
+            try:
+                self._sock.sendmsg(
+                    [json.dumps(spec).encode()],
+                    [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))],
+                )
+            except OSError as exc:
+                self._sock = None  # the zygote died; the next spawn starts a new one
+                raise IsolationUnavailable(f"the zygote is gone ({exc})") from exc
 
     def close(self) -> None:
         with self._lock:
@@ -174,17 +176,26 @@ class SandboxHandle:
         self.bctl, sbx_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         payload_r, payload_w = os.pipe()
         self._status_r, status_w = os.pipe()
-        try:
-            self.keeper_pid = zygote.spawn(spec, [sbx_end.fileno(), payload_r, status_w])
-        finally:
-            for fd in (sbx_end.fileno(), payload_r, status_w):
-                os.close(fd)
-            sbx_end.detach()
-        self.ctl: socket.socket | None = None
-        self.log_r = -1
-        self.parser: channel.FrameParser | None = None
+        # The first runtime process starts as soon as the sandbox is ready (no extra request).
+        self.ctl, ctl_sbx = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.log_r, log_w = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(self.log_r, False)
+        self.parser: channel.FrameParser | None = channel.FrameParser(max_body=8 * 1024 * 1024)
+        self.prestarted = True
         self.sandbox_pidfd = -1
         self._events: list[Event] = []
+        try:
+            try:
+                zygote.spawn(spec, [sbx_end.fileno(), payload_r, status_w, ctl_sbx.fileno(), log_w])
+            finally:  # the sandbox's ends now live in the zygote's children only
+                for fd in (payload_r, status_w, log_w):
+                    os.close(fd)
+                sbx_end.close()
+                ctl_sbx.close()
+        except BaseException:
+            os.close(payload_w)
+            self.kill()
+            raise
         try:
             self._handshake(payload_w, payload)
         except BaseException:
@@ -192,16 +203,15 @@ class SandboxHandle:
             raise
 
     def _handshake(self, payload_w: int, payload: dict[str, Any]) -> None:
-        line = self._read_status_line()
-        if "error" in line:
-            os.close(payload_w)
-            raise IsolationUnavailable(line["error"])
-        self.sandbox_pidfd = os.pidfd_open(int(line["pid"]))
-        try:
+        try:  # the sandbox reads this itself, straight from the pipe
             with os.fdopen(payload_w, "wb") as pipe:
                 pipe.write(json.dumps(payload).encode())
         except BrokenPipeError:
-            pass  # the sandbox died during set-up; its reason follows on bctl
+            pass  # the sandbox died during set-up; its reason follows
+        line = self._read_status_line()
+        if "error" in line:
+            raise IsolationUnavailable(line["error"])
+        self.sandbox_pidfd = os.pidfd_open(int(line["pid"]))
         self.bctl.settimeout(SANDBOX_READY_TIMEOUT_S)
         try:
             msg = json.loads(self.bctl.recv(4096) or b'{"ev": "fatal", "error": "sandbox died"}')
@@ -225,6 +235,9 @@ class SandboxHandle:
     # ------------------------------------------------------------ runtime process (C)
 
     def start_runtime(self) -> None:
+        if self.prestarted:  # the first runtime process was started with the sandbox
+            self.prestarted = False
+            return
         ctl_host, ctl_sbx = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         log_r, log_w = os.pipe2(os.O_CLOEXEC)
         os.set_blocking(log_r, False)
@@ -266,6 +279,7 @@ class SandboxHandle:
         return False
 
     def _close_generation(self) -> None:
+        self.prestarted = False
         if self.ctl is not None:
             self.ctl.close()
             self.ctl = None

@@ -68,6 +68,8 @@ class Runtime:
         self._root_dir = ""
         self._closed = False
         self._teardowns: set[threading.Thread] = set()
+        self._binds: list[str] = []
+        self._packages: list[str] = []
 
     # ------------------------------------------------------------------ public API
 
@@ -327,8 +329,8 @@ class Runtime:
             "tmp_size_mb": config.ephemeral_storage,
             "max_processes": MAX_PROCESSES,
             "cpu_seconds": 910,
-            "ro_binds": _system_binds(),
-            "packages": _runtime_packages(),
+            "ro_binds": self._binds,
+            "packages": self._packages,
             "rlimit_memory_mb": config.memory_size if cgroup is None else 0,
         }
 
@@ -359,6 +361,7 @@ class Runtime:
         import tempfile
 
         self._root_dir = tempfile.mkdtemp(prefix="lambdalab-root-")
+        self._binds, self._packages = _system_binds(), _runtime_packages()
         self._leases = SlotLeases(base_uid=self._uid_base, count=4096)
         self._zygote = Zygote()
 

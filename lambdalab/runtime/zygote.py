@@ -61,14 +61,14 @@ def serve(sock: socket.socket) -> None:
         msg, fds = _receive(sock)
         spec = json.loads(msg)
         slot = spec.get("slot")
+        # No reply: the environment reports on its own status pipe (EOF if anything died).
         if slot and spec["cgroup_procs"]:
             _slot_dirs.update(os.path.dirname(p) for p in spec["cgroup_procs"])
-            pid = _via_forker(forkers, slot, spec["cgroup_procs"], msg, fds, sock)
+            _via_forker(forkers, slot, spec, msg, fds, sock)
         else:
-            pid = _fork_keeper(spec, fds, close=[sock, *forkers.values()])
+            _fork_keeper(spec, fds, close=[sock, *forkers.values()])
         for fd in fds:
             os.close(fd)
-        sock.send(json.dumps({"pid": pid}).encode())
 
 
 _slot_dirs: set[str] = set()
@@ -109,37 +109,34 @@ def _exit_cleanly() -> None:
 def _fork_keeper(spec: dict, fds: list[int], close: list[socket.socket]) -> int:
     from lambdalab.runtime import sandbox
 
-    if len(fds) != 3:
+    if len(fds) != 5:
         return -1
-    return sandbox.spawn(spec, *fds, close=close)
+    return sandbox.spawn(spec, fds, close=close)
 
 
 def _via_forker(
     forkers: dict[str, socket.socket],
     slot: str,
-    procs_files: list[str],
+    spec: dict,
     msg: bytes,
     fds: list[int],
     sock: socket.socket,
-) -> int:
+) -> None:
     for _attempt in range(2):
         forker = forkers.get(slot)
         if forker is None:
-            forker = forkers[slot] = _start_forker(procs_files, [sock, *forkers.values()])
+            forker = forkers[slot] = _start_forker(spec, [sock, *forkers.values()])
         try:
             forker.sendmsg([msg], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
-            reply = forker.recv(4096)
-            if reply:
-                return int(json.loads(reply)["pid"])
+            return
         except OSError:
-            pass
-        forkers.pop(slot).close()  # the forker died (e.g. killed by an OOM); start another
-    return -1
+            forkers.pop(slot).close()  # the forker died (e.g. killed by an OOM); start another
 
 
-def _start_forker(procs_files: list[str], close: list[socket.socket]) -> socket.socket:
-    """A child that joins a slot's cgroups once and then forks that slot's keepers."""
-    from lambdalab.runtime import linux
+def _start_forker(spec: dict, close: list[socket.socket]) -> socket.socket:
+    """A child that joins a slot's cgroups once, prepares the slot's namespaces, and then
+    starts that slot's environments."""
+    from lambdalab.runtime import linux, sandbox
 
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     if os.fork() != 0:
@@ -152,21 +149,17 @@ def _start_forker(procs_files: list[str], close: list[socket.socket]) -> socket.
     os.closerange(3, theirs.fileno())
     os.closerange(theirs.fileno() + 1, 65536)
     try:
-        for procs_file in procs_files:
+        for procs_file in spec["cgroup_procs"]:
             linux.write_file(procs_file, str(os.getpid()))
-        # One empty network namespace per slot, reused by the slot's successive environments:
-        # creating and destroying one per environment is the costliest namespace. Safe because
-        # a slot runs one environment at a time and no socket outlives its processes.
-        linux.unshare(linux.CLONE_NEWNET)
+        sandbox.prepare_slot(spec)
         while True:
             msg, ancdata, _flags, _addr = theirs.recvmsg(65536, socket.CMSG_SPACE(8 * 4))
             if not msg:
                 os._exit(0)
             fds = _fds(ancdata)
-            pid = _fork_keeper(json.loads(msg), fds, close=[theirs])
+            _fork_keeper(json.loads(msg), fds, close=[theirs])
             for fd in fds:
                 os.close(fd)
-            theirs.send(json.dumps({"pid": pid}).encode())
     finally:
         os._exit(0)
 
