@@ -40,7 +40,9 @@ def files(tmp_path):
 
 def _invoke(files, *extra):
     try:
-        return cli.main(["--code", str(files / "app.py"), "--handler", "app.handler", *extra])
+        return cli.main(
+            ["--code", str(files / "app.py"), "--handler", "app.handler", "--timeout", "60", *extra]
+        )
     except runtime_module.IsolationUnavailable as exc:
         pytest.skip(f"sandbox unavailable: {exc}")
 

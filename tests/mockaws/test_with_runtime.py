@@ -46,22 +46,18 @@ def lambda_handler(event, context):
 def runtime():
     rt = runtime_module.Runtime()
     try:
-        probe = rt.invoke(
-            runtime_module.FunctionConfig(
-                code={"lambda_function.py": "def lambda_handler(e, c):\n    return 1\n"}
-            ),
-            {},
-        )
+        probe = rt.invoke(_config("def lambda_handler(e, c):\n    return 1\n"), {})
     except runtime_module.IsolationUnavailable as exc:
         rt.close()
         pytest.skip(f"sandbox unavailable here: {exc}")
-    assert probe.status == "success"
+    assert probe.status == "success", probe.to_dict()
     yield rt
     rt.close()
 
 
 def _config(source: str):
-    return runtime_module.FunctionConfig(code={"lambda_function.py": source})
+    # A generous timeout: this machine is shared, and a slow cold start is not what we test.
+    return runtime_module.FunctionConfig(code={"lambda_function.py": source}, timeout=60)
 
 
 def test_cost_saver_in_the_real_sandbox_stops_exactly_the_tagged_instances(runtime):
