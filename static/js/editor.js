@@ -8,6 +8,7 @@ import {
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import {
   bracketMatching, indentOnInput, syntaxHighlighting, defaultHighlightStyle, foldGutter,
+  HighlightStyle,
 } from "@codemirror/language";
 import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
 import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
@@ -16,6 +17,15 @@ import { python } from "@codemirror/lang-python";
 import { json, jsonParseLinter } from "@codemirror/lang-json";
 
 const AUTOSAVE_MS = 800;
+
+// CodeMirror's default colours, except two that fall below WCAG AA contrast on white
+// (f-string braces and escapes #e40, invalid #f00).
+const SAFER = { "#e40": "#a33200", "#f00": "#c00000" };
+const readableColours = HighlightStyle.define(
+  defaultHighlightStyle.specs.map((spec) => (
+    SAFER[spec.color] ? { ...spec, color: SAFER[spec.color] } : spec
+  )),
+);
 
 // Where a JSON.parse error is, as "line L, column C" (engines report a position or a line).
 export function jsonProblem(text) {
@@ -51,7 +61,7 @@ function mountEditor(textarea, onChange) {
         lineNumbers(), highlightActiveLineGutter(), highlightSpecialChars(), history(),
         foldGutter(), drawSelection(), indentOnInput(), bracketMatching(), closeBrackets(),
         highlightActiveLine(), highlightSelectionMatches(),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        syntaxHighlighting(readableColours),
         EditorState.tabSize.of(4),
         // Tab indents; Escape then Tab moves focus on (CodeMirror's built-in escape hatch).
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap,

@@ -58,6 +58,17 @@ def test_sign_up_learn_test_submit_and_see_progress(page):
     expect(graded).to_contain_text("100%", timeout=120_000)
     expect(graded).to_contain_text("All tests passed")
     screenshot(page, "exercise-graded")
+    assert axe_violations(page) == []  # with an execution result and a graded result on it
+
+    graded.get_by_role("link", name="Attempt 1").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Attempt 1")
+    expect(page.locator(".test-result").first).to_contain_text("Passed")
+    screenshot(page, "submission")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="All attempts and diffs").click()
+    screenshot(page, "attempts")
+    assert axe_violations(page) == []
+    page.goto("/exercises/first-handler/")
 
     page.reload()  # the draft comes back
     expect(page.locator("#save-status")).to_contain_text("Draft restored")
@@ -68,6 +79,7 @@ def test_sign_up_learn_test_submit_and_see_progress(page):
     expect(page.locator(".exercise-scores").first).to_contain_text(re.compile(r"100%\s*Passed"))
     assert page.get_by_test_id("overall").inner_text() != "0%"
     screenshot(page, "dashboard")
+    assert axe_violations(page) == []
 
 
 def test_keyboard_only_learner_writes_tests_and_leaves_the_editor(page):
