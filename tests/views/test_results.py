@@ -254,3 +254,10 @@ def test_without_javascript_a_pending_run_page_refreshes_itself(
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
     finished = _run(student, first_exercise)
     assert "http-equiv" not in student_client.get(f"/runs/{finished.pk}/").content.decode()
+
+
+def test_attempt_code_is_shown_highlighted_and_escaped(student, student_client, first_exercise):
+    submission = _graded(student, first_exercise, code="x = '<script>alert(1)</script>'\n")
+    page = student_client.get(f"/submissions/{submission.pk}/").content.decode()
+    assert '<div class="highlight code-view"><pre tabindex="0">' in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page

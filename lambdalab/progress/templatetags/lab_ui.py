@@ -85,3 +85,19 @@ def markdown_inline(text: str) -> str:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return mark_safe(html)  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def highlight_code(source: str, path: str = "") -> str:
+    """Learner code as highlighted, escaped HTML (Pygments escapes every character it emits)."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer, get_lexer_for_filename
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_for_filename(path) if path else PythonLexer()
+    except ClassNotFound:
+        lexer = PythonLexer()
+    html = highlight(source or "", lexer, HtmlFormatter(cssclass="highlight code-view"))
+    return mark_safe(html.replace("<pre>", '<pre tabindex="0">', 1))  # noqa: S308 - escaped
