@@ -59,16 +59,25 @@ class Command(BaseCommand):
         ]
 
     def _report_sandbox(self) -> None:
+        """Say plainly, before anyone clicks Test, if this machine cannot isolate learner code."""
+        from lambdalab.runtime import FunctionConfig, IsolationUnavailable, Runtime
+
+        probe = FunctionConfig(
+            code={"lambda_function.py": "def lambda_handler(e, c):\n    return 1\n"}
+        )
+        runtime = Runtime()
         try:
-            from lambdalab.runtime import isolation_status
-        except ImportError:
-            return
-        status = isolation_status()
-        if not status.available:
+            runtime.invoke(probe, {}, owner="startup-probe")
+        except IsolationUnavailable as exc:
             self.stderr.write(
-                "Learner code cannot be isolated on this machine: " + status.reason + "\n"
-                "Runs and submissions will be refused. Use docker-compose (see README) instead."
+                f"Learner code cannot be isolated on this machine: {exc}\n"
+                "Test runs and submissions will be refused. Run LambdaLab with docker-compose "
+                "instead (see README: 'Running with docker-compose')."
             )
+        else:
+            self.stdout.write("Sandbox ready: learner code runs isolated.")
+        finally:
+            runtime.close()
 
     def _start(self, command: list[str]) -> subprocess.Popen:
         return subprocess.Popen(command, start_new_session=False)
