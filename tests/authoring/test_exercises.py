@@ -24,7 +24,7 @@ def _form(**changes) -> dict[str, str]:
         "handler": "lambda_function.lambda_handler",
         "points": "10",
         "memory": "128",
-        "timeout": "3",
+        "timeout": "10",
         "environment": "",
         "tests": "- name: doubles two\n  visible: true\n  event: {n: 2}\n  checks:\n"
         "    - returns: {double: 4}\n",
