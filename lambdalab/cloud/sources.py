@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,3 +63,33 @@ def code_from_run(*, user, run_id: int) -> Code:
         exercise=run.exercise,
         label=f"run {run.pk}",
     )
+
+
+def event_choices(*, user, deployment) -> dict[str, list[tuple[str, str]]]:
+    """Events to start from: the console-like templates, and the learner's saved test events."""
+    from lambdalab.mockaws.templates import event_templates
+    from lambdalab.progress.models import SavedEvent
+
+    saved = SavedEvent.objects.filter(user=user, exercise=deployment.exercise_id)
+    return {
+        "templates": [(t["id"], t["name"]) for t in event_templates()],
+        "saved": [(e.name, e.name) for e in saved] if deployment.exercise_id else [],
+    }
+
+
+def event_text(*, user, deployment, query) -> str:
+    """The event chosen with ?template=<id> or ?saved=<name>, as text for the form ('' if none)."""
+    from lambdalab.mockaws.templates import event_template
+    from lambdalab.progress.models import SavedEvent
+
+    if query.get("template"):
+        try:
+            return json.dumps(event_template(query["template"]), indent=2)
+        except KeyError:
+            return ""
+    if query.get("saved") and deployment.exercise_id:
+        saved = SavedEvent.objects.filter(
+            user=user, exercise=deployment.exercise_id, name=query["saved"]
+        ).first()
+        return saved.body if saved else ""
+    return ""

@@ -191,8 +191,13 @@ def _deployments(user) -> dict:
 @login_required
 def cloud_deployment(request: HttpRequest, deployment_id: int) -> HttpResponse:
     deployment = selectors.deployment_get(user=request.user, deployment_id=deployment_id)
-    template = f"{DEPLOYMENT_PAGE}#status" if request.htmx else DEPLOYMENT_PAGE
-    return render(request, template, _deployment_context(deployment))
+    if request.htmx:
+        return render(request, f"{DEPLOYMENT_PAGE}#status", {"deployment": deployment})
+    event_text = sources.event_text(user=request.user, deployment=deployment, query=request.GET)
+    form = forms.InvokeForm(initial={"event": event_text} if event_text else None)
+    context = _deployment_context(deployment, invoke_form=form)
+    context["event_choices"] = sources.event_choices(user=request.user, deployment=deployment)
+    return render(request, DEPLOYMENT_PAGE, context)
 
 
 def _deployment_context(deployment, **extra) -> dict:

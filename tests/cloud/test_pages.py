@@ -161,3 +161,29 @@ def test_other_pages_can_link_to_deploying_a_run(ada, student, connected, cloud_
 
     assert f'name="run" value="{run.pk}"' in page
     assert f'Deploying the code of <a href="{reverse("run_detail", args=[run.pk])}">run' in page
+
+
+def test_an_invoke_can_start_from_an_s3_template_or_a_saved_event(
+    ada, student, connected, post, deploy_queue, first_handler
+):
+    from lambdalab.progress.models import Draft, SavedEvent
+
+    Draft.objects.create(
+        user=student,
+        exercise=first_handler,
+        files={"lambda_function.py": "def lambda_handler(e, c):\n    return e\n"},
+    )
+    SavedEvent.objects.create(
+        user=student, exercise=first_handler, name="big-order", body='{"order": 9001}'
+    )
+    post(ada, reverse("cloud_deploy"), {"exercise": "first-handler"})
+    deploy_queue.run_all()
+    url = Deployment.objects.get().get_absolute_url()
+
+    page = ada.get(url).content.decode()
+    assert "?template=s3-put" in page and "?saved=big-order" in page
+    assert (
+        "&quot;eventSource&quot;: &quot;aws:s3&quot;"
+        in ada.get(url + "?template=s3-put").content.decode()
+    )
+    assert "{&quot;order&quot;: 9001}" in ada.get(url + "?saved=big-order").content.decode()
