@@ -234,7 +234,15 @@ def test_dashboard_shows_progress_scores_recent_work_and_what_next(
     assert first_exercise.title in page and "100%" in page and "Passed" in page
     assert "Recent submissions" in page and "Attempt 1" in page
     assert "What next" in page
-    assert 'href="/exercises/read-the-context/"' in page  # the next exercise in order
+    following = (
+        first_exercise.lesson.exercises.filter(archived=False)
+        .exclude(pk=first_exercise.pk)
+        .order_by("position")
+        .first()
+    )
+    assert following is not None  # lesson 1 has a second exercise to point at
+    next_step = page.split("What next")[1].split("</section>")[0]
+    assert f'href="/exercises/{following.slug}/"' in next_step
 
 
 def test_dashboard_needs_an_account(anonymous, db):
