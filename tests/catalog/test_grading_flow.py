@@ -256,3 +256,29 @@ def test_huge_logs_and_payloads_are_trimmed_in_the_stored_results_only():
     assert record["logs"].rstrip().endswith("greeting Ada")
     assert record["payload"]["truncated"] is True
     assert len(json.dumps(result.to_dict())) < 200_000
+
+
+def test_every_results_document_matches_the_published_v1_schema():
+    from jsonschema import Draft202012Validator
+
+    from lambdalab.catalog.results_schema import RESULTS_V1
+
+    validator = Draft202012Validator(RESULTS_V1)
+    results = [
+        grade_exercise(greet(), code(SOLUTION), runtime=InProcessRuntime(), owner="ada"),
+        grade_exercise(greet(), code(STARTER), runtime=InProcessRuntime(), owner="ada"),
+        grade_exercise(
+            greet(),
+            code(SOLUTION),
+            runtime=InProcessRuntime(),
+            owner="ada",
+            config_overrides={"memory": 64},
+        ),
+    ]
+
+    for result in results:
+        for document in (result.to_dict(), result.to_learner_dict()):
+            stored = json.loads(json.dumps(document))
+            assert not list(validator.iter_errors(stored)), stored
+    broken = results[0].to_dict() | {"score": 1.5}
+    assert list(validator.iter_errors(broken))

@@ -3,6 +3,8 @@ per-run mock account, and checks judge the records and the account state on the 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lambdalab.catalog.content import parse_catalog
@@ -107,6 +109,11 @@ def test_a_timeout_is_a_failed_test_not_a_crash(runtime):
     assert result.status == "failed" and result.score == 0.5
     assert result.tests[0].message.startswith("The function failed with Sandbox.Timedout")
     assert result.tests[1].passed  # the environment was reset and the next test ran
+    from jsonschema import validate
+
+    from lambdalab.catalog.results_schema import RESULTS_V1
+
+    validate(json.loads(json.dumps(result.to_dict())), RESULTS_V1)  # real records fit v1
 
 
 INIT_YAML = """\
