@@ -12,6 +12,8 @@ Pure Python (no Django imports; usable from workers, CLIs and tests):
     result.to_dict()          # versioned results document ("version": 1), hidden tests in full
     result.to_learner_dict()  # the same with hidden tests redacted
     # status: passed | failed | error (error.kind: config | infrastructure)
+    redact_for_learner(stored_document)   # a stored to_dict() as the learner may see it
+    # contract: lambdalab.catalog.results_schema.RESULTS_V1 (JSON Schema)
 
     from lambdalab.catalog.validate import catalog_validate, validation_table
     from lambdalab.catalog.render import render_lesson_html, render_markdown
