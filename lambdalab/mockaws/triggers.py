@@ -137,6 +137,40 @@ class Triggers:
     def on_sns(self, *, function: str, topic: str) -> None:
         self._wire("sns", topic, function)
 
+    def wire(self, *, function: str, spec: dict[str, Any]) -> None:
+        """Wire from an exercise's `trigger:` mapping ({type: s3|schedule|dynamodb_stream|sqs|
+        alarm|sns, ...}); a schedule given as an `expression` gets a rule in the mock."""
+        kind = spec.get("type")
+        if kind == "s3":
+            self.on_s3(
+                function=function,
+                bucket=spec["bucket"],
+                event_names=tuple(spec.get("events", ["s3:ObjectCreated:*"])),
+                prefix=spec.get("prefix", ""),
+                suffix=spec.get("suffix", ""),
+            )
+        elif kind == "schedule":
+            rule = spec.get("rule") or f"{function}-schedule"
+            if "expression" in spec:
+                self.account.boto3_client("events").put_rule(
+                    Name=rule, ScheduleExpression=spec["expression"], State="ENABLED"
+                )
+            self.on_schedule(function=function, rule=rule)
+        elif kind == "dynamodb_stream":
+            self.on_dynamodb_stream(
+                function=function, table=spec["table"], batch_size=spec.get("batch_size", 100)
+            )
+        elif kind == "sqs":
+            self.on_sqs(
+                function=function, queue=spec["queue"], batch_size=spec.get("batch_size", 10)
+            )
+        elif kind == "alarm":
+            self.on_alarm(function=function, alarm=spec.get("name") or spec["alarm"])
+        elif kind == "sns":
+            self.on_sns(function=function, topic=spec["topic"])
+        else:  # api / http_api: requests invoke the function, see events.apigw_*_event
+            raise ValueError(f"trigger type {kind!r} is not an event source to wire")
+
     def wire_fixture_notifications(self) -> int:
         """Wire the `notifications:` declared on fixture buckets; returns how many."""
         count = 0

@@ -264,3 +264,27 @@ def test_deletes_reach_only_functions_wired_to_removals(account):
     removed = t.records[1].event["Records"][0]["s3"]["object"]
     assert set(removed) == {"key", "sequencer"}
     assert "a.txt" not in account.state()["s3"]["uploads"]
+
+
+def test_exercise_trigger_specs_wire_the_same_sources(account):
+    rt = FakeRuntime()
+    with Triggers(
+        account=account, runtime=rt, clock=START, functions=functions(f=lambda e, a: None)
+    ) as t:
+        t.wire(function="f", spec={"type": "schedule", "expression": "cron(0 7,19 ? * MON-FRI *)"})
+        t.wire(
+            function="f",
+            spec={"type": "s3", "bucket": "uploads", "prefix": "daily/", "suffix": ".csv"},
+        )
+        t.wire(function="f", spec={"type": "alarm", "name": "high-cpu"})
+        with pytest.raises(ValueError, match="not an event source"):
+            t.wire(function="f", spec={"type": "api", "method": "GET", "path": "/"})
+        fired = t.advance_clock(hours=14)
+        t.upload_object(bucket="uploads", key="daily/a.csv", body="x")
+        t.upload_object(bucket="uploads", key="daily/a.txt", body="x")
+        t.set_alarm_state(alarm="high-cpu", state="ALARM")
+    assert [r.event["time"] for r in fired] == ["2026-12-07T19:00:00Z", "2026-12-08T07:00:00Z"]
+    assert account.state()["events"]["rules"]["f-schedule"]["schedule"] == (
+        "cron(0 7,19 ? * MON-FRI *)"
+    )
+    assert [r.kind for r in t.records] == ["schedule", "schedule", "s3", "alarm"]
