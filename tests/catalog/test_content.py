@@ -301,3 +301,18 @@ def test_an_aws_check_without_fixtures_is_caught_before_any_learner_hits_it():
         f"lessons/{EX}/exercise.yaml:{line_of(text, 'aws_absent')}: "
         "the aws_absent check reads the mock AWS account: add fixtures (even {})"
     ]
+
+
+def test_binary_files_and_duplicate_yaml_keys_are_named(tmp_path):
+    root = write_tree(tmp_path / "lessons", lesson_files())
+    (root / "01-hello-lambda/diagrams/photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+
+    with pytest.raises(ContentError) as caught:
+        load_catalog(root)
+    assert [str(p) for p in caught.value.problems] == [
+        "lessons/01-hello-lambda/diagrams/photo.png: not UTF-8 text"
+    ]
+
+    files = lesson_files()
+    files[f"{EX}/exercise.yaml"] = EXERCISE_YAML.replace("timeout: 3", "timeout: 3\nmemory: 256")
+    assert problems_of(files) == [f"lessons/{EX}/exercise.yaml:7: duplicate key 'memory'"]
