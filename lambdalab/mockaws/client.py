@@ -155,11 +155,19 @@ class Channel:
         self.pid = os.getpid()
         self._lock = threading.Lock()
         self._reader = FrameReader(sock)
+        self._broken = False
 
     def roundtrip(self, header: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
         with self._lock:
-            send_frame(self.sock, header, body)
-            return recv_frame(self._reader)
+            if self._broken:
+                raise ChannelClosed("mock AWS channel broke on an earlier request")
+            try:
+                send_frame(self.sock, header, body)
+                return recv_frame(self._reader)
+            except (OSError, ValueError):
+                # A frame may be half read or written: never reuse the stream after that.
+                self._broken = True
+                raise
 
     def send_request(self, request: Any) -> Any:
         """Send a prepared botocore request and return the mock's `AWSResponse`."""
@@ -176,8 +184,15 @@ class Channel:
             "url": request.url,
             "headers": [[k, _header_value(v)] for k, v in request.headers.items()],
         }
+        payload = _body_bytes(request.body)
+        if len(payload) > MAX_BODY_BYTES:  # refused here, so the stream stays in step
+            message = f"The mock accepts request bodies up to {MAX_BODY_BYTES >> 20} MiB."
+            xml = f"<Error><Code>EntityTooLarge</Code><Message>{message}</Message></Error>"
+            return AWSResponse(
+                request.url, 400, {"Content-Type": "application/xml"}, _RawBody(xml.encode())
+            )
         try:
-            reply, body = self.roundtrip(header, _body_bytes(request.body))
+            reply, body = self.roundtrip(header, payload)
         except (OSError, ValueError) as exc:
             raise ConnectionClosedError(endpoint_url=request.url) from exc
         return AWSResponse(
