@@ -258,3 +258,25 @@ def test_malformed_frames_are_refused_not_crashing_the_account(account):
     )
     assert result["ok"], result
     assert result["value"][:2] == [400, 403] and result["value"][2] >= 3
+
+
+def test_an_oversized_body_is_refused_and_the_channel_keeps_working(account):
+    result = run_in_sandbox(
+        """
+        import boto3
+        from lambdalab.mockaws import client
+        client.MAX_BODY_BYTES = 1000  # stands in for the real 64 MiB cap
+        s3 = boto3.client("s3")
+        try:
+            s3.put_object(Bucket="uploads", Key="huge", Body=b"x" * 2000)
+            refused = None
+        except Exception as exc:
+            refused = exc.response["Error"]["Code"]
+        s3.put_object(Bucket="uploads", Key="small", Body=b"x" * 10)
+        return refused
+    """,
+        account=account,
+    )
+    assert result == {**result, "ok": True, "value": "EntityTooLarge", "retry_sleeps": 0}
+    uploads = account.state()["s3"]["uploads"]
+    assert "small" in uploads and "huge" not in uploads
