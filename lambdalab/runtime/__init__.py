@@ -30,7 +30,8 @@ from __future__ import annotations
 from lambdalab.runtime.config import ConfigError, FunctionConfig
 from lambdalab.runtime.host import IsolationUnavailable
 from lambdalab.runtime.invocation import Invocation
-from lambdalab.runtime.runtime import RequestError, Runtime
+from lambdalab.runtime.requests import RequestError
+from lambdalab.runtime.runtime import Runtime
 
 __all__ = [
     "ConfigError",

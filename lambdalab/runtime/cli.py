@@ -24,7 +24,8 @@ from typing import Any
 from lambdalab.runtime.config import MAX_CODE_BYTES, ConfigError, FunctionConfig
 from lambdalab.runtime.host import IsolationUnavailable
 from lambdalab.runtime.invocation import Invocation
-from lambdalab.runtime.runtime import RequestError, Runtime
+from lambdalab.runtime.requests import RequestError
+from lambdalab.runtime.runtime import Runtime
 
 EXIT_OK, EXIT_USAGE = 0, 2
 

@@ -56,6 +56,8 @@ class Environment:
             created=self.created, version=config.version, token=uuid.uuid4().hex
         )
         self.cgroup, self.uid_lease = cgroup, uid_lease
+        # The slot's cgroup outlives environments: count only this environment's OOM kills.
+        self._seen_oom = cgroup.oom_kills() if cgroup is not None else 0
         self.initialised = False
         self.dead = False
         self.handle: SandboxHandle = handle_factory(self._payload())
@@ -287,7 +289,7 @@ class Environment:
         if self.cgroup is None:
             return False
         kills = self.cgroup.oom_kills()
-        new = kills > getattr(self, "_seen_oom", 0)
+        new = kills > self._seen_oom
         self._seen_oom = kills
         return new
 

@@ -7,7 +7,6 @@ capped by `max_environments` (callers wait for a slot, as the CLI's --concurrenc
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -17,26 +16,19 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from lambdalab.runtime import formats
+from lambdalab.runtime import hostinfo
 from lambdalab.runtime.cgroups import CgroupManager, CgroupUnavailable
 from lambdalab.runtime.config import FunctionConfig
 from lambdalab.runtime.environment import Environment
 from lambdalab.runtime.host import IsolationUnavailable, SandboxHandle, SlotLeases, Zygote
 from lambdalab.runtime.invocation import Invocation
+from lambdalab.runtime.requests import check_aws, encode_event, throttled_invocation
 
 DEFAULT_IDLE_EXPIRY_S = 300.0
 DEFAULT_UID_BASE = 2_000_000_000
 # Lambda allows 1,024 processes/threads; 256 keeps a fork bomb cheap on a shared 2-core worker
 # while leaving plenty for thread pools.
 MAX_PROCESSES = 256
-
-
-class RequestError(ValueError):
-    """The Invoke API rejected the request before any code ran (HTTP 4xx)."""
-
-    def __init__(self, code: str, message: str, status: int) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code, self.message, self.status = code, message, status
 
 
 class Runtime:
@@ -96,7 +88,7 @@ class Runtime:
     ) -> list[Invocation]:
         """Invoke each event in order in one environment (first cold unless a warm one exists)."""
         bodies = [encode_event(e) for e in events]
-        _check_aws(aws)
+        check_aws(aws)
         env = self._checkout(config, owner, fresh=cold)
         try:
             return [env.invoke(event=b, request_id=str(uuid.uuid4()), aws=aws) for b in bodies]
@@ -116,7 +108,7 @@ class Runtime:
     ) -> list[Invocation]:
         """Send `event` n times at once: n environments, or 429 throttles past the reserved cap."""
         body = encode_event(event)
-        _check_aws(aws)
+        check_aws(aws)
         admitted, throttled = self._admit(config, owner, n, reserved_concurrency)
         try:
             with ThreadPoolExecutor(max_workers=max(admitted, 1)) as pool:
@@ -356,123 +348,11 @@ class Runtime:
             if not rootless:
                 raise IsolationUnavailable(f"no usable memory/pids cgroup as root ({exc})") from exc
             self._cgroups = None  # rootless: rlimits and a measured peak instead
-        if rootless and not _userns_possible():
+        if rootless and not hostinfo.userns_possible():
             raise IsolationUnavailable("unprivileged user namespaces are disabled on this host")
         import tempfile
 
         self._root_dir = tempfile.mkdtemp(prefix="lambdalab-root-")
-        self._binds, self._packages = _system_binds(), _runtime_packages()
+        self._binds, self._packages = hostinfo.system_binds(), hostinfo.runtime_packages()
         self._leases = SlotLeases(base_uid=self._uid_base, count=4096)
         self._zygote = Zygote()
-
-
-def _check_aws(aws: Any) -> None:
-    if aws is None:
-        return
-    import importlib.util
-
-    if importlib.util.find_spec("lambdalab.mockaws.client") is None:
-        raise RuntimeError(
-            "aws= was given but lambdalab.mockaws.client is not installed, so "
-            "the sandbox cannot reach a mock AWS account"
-        )
-    if not callable(getattr(aws, "connect", None)):
-        raise TypeError("aws must have a connect() -> socket.socket method")
-
-
-def _userns_possible() -> bool:
-    for path, bad in (
-        ("/proc/sys/kernel/unprivileged_userns_clone", "0"),
-        ("/proc/sys/user/max_user_namespaces", "0"),
-    ):
-        try:
-            with open(path) as handle:
-                if handle.read().strip() == bad:
-                    return False
-        except OSError:
-            continue
-    return True
-
-
-RUNTIME_PACKAGES = (
-    "boto3",
-    "botocore",
-    "s3transfer",
-    "jmespath",
-    "dateutil",
-    "urllib3",
-    "six",
-    "simplejson",
-)
-
-
-def _runtime_packages() -> list[str]:
-    """What Lambda's Python runtime ships besides the stdlib (the SDK and its dependencies).
-
-    Only these are visible in /var/runtime: the worker's other packages (Django, moto, ...)
-    would not exist on Lambda, and each readable package widens the attack surface."""
-    import importlib.util
-
-    paths = []
-    for name in RUNTIME_PACKAGES:
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            continue
-        paths.append(
-            os.path.dirname(spec.origin) if spec.submodule_search_locations else spec.origin
-        )
-    return paths
-
-
-def _system_binds() -> list[str]:
-    """Read-only paths the sandbox needs: the OS libraries and this Python's stdlib."""
-    wanted = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", sys.base_prefix]
-    binds: list[str] = []
-    for path in sorted({os.path.normpath(p) for p in wanted if os.path.lexists(p)}):
-        if any(path == b or path.startswith(b + "/") for b in binds if not os.path.islink(b)):
-            continue
-        binds.append(path)
-    return binds
-
-
-def encode_event(event: Any) -> bytes:
-    """The request body of an Invoke call; rejects what the Invoke API rejects."""
-    if isinstance(event, (bytes, bytearray)):
-        body = bytes(event)
-    elif isinstance(event, str):
-        body = event.encode()
-    else:
-        body = json.dumps({} if event is None else event, ensure_ascii=False).encode()
-    if len(body) > formats.MAX_REQUEST_BYTES:
-        raise RequestError(
-            "RequestEntityTooLargeException",
-            f"{len(body)} byte payload is too large for the RequestResponse "
-            f"invocation type ({formats.MAX_REQUEST_BYTES} bytes)",
-            413,
-        )
-    try:
-        json.loads(body)
-    except ValueError as exc:
-        raise RequestError(
-            "InvalidRequestContentException", f"Could not parse request body into json: {exc}", 400
-        ) from exc
-    return body
-
-
-def throttled_invocation(config: FunctionConfig) -> Invocation:
-    return Invocation(
-        request_id=str(uuid.uuid4()),
-        status="throttled",
-        payload_bytes=formats.throttle_document(),
-        function_error=None,
-        logs="",
-        duration_ms=0.0,
-        billed_duration_ms=0,
-        init_duration_ms=None,
-        max_memory_used_mb=0,
-        memory_size_mb=config.memory_size,
-        cold_start=False,
-        log_stream_name=None,
-        architecture=config.architecture,
-        error_type="TooManyRequestsException",
-    )

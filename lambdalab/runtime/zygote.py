@@ -136,7 +136,7 @@ def _via_forker(
 def _start_forker(spec: dict, close: list[socket.socket]) -> socket.socket:
     """A child that joins a slot's cgroups once, prepares the slot's namespaces, and then
     starts that slot's environments."""
-    from lambdalab.runtime import linux, sandbox
+    from lambdalab.runtime import linux, rootfs
 
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     if os.fork() != 0:
@@ -151,7 +151,7 @@ def _start_forker(spec: dict, close: list[socket.socket]) -> socket.socket:
     try:
         for procs_file in spec["cgroup_procs"]:
             linux.write_file(procs_file, str(os.getpid()))
-        sandbox.prepare_slot(spec)
+        rootfs.prepare_slot(spec)
         while True:
             msg, ancdata, _flags, _addr = theirs.recvmsg(65536, socket.CMSG_SPACE(8 * 4))
             if not msg:
