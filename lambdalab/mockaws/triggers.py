@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lambdalab.mockaws import events, schedules
+from lambdalab.mockaws import events, schedules, sources
 from lambdalab.mockaws.seed import to_dynamo
 
 MAX_CHAIN = 16
@@ -116,7 +116,7 @@ class Triggers:
     ) -> None:
         """Bucket notification: objects created (or removed) under prefix/suffix."""
         self._wire("s3", bucket, function, events=event_names, prefix=prefix, suffix=suffix)
-        self._s3_seen[bucket] = self._s3_listing(bucket)
+        self._s3_seen[bucket] = sources.s3_listing(self.account, bucket)
 
     def on_schedule(self, *, function: str, rule: str) -> None:
         """An EventBridge rule's schedule (read from the mock, so disabling the rule works)."""
@@ -358,46 +358,17 @@ class Triggers:
             record = self._invoke(wire, event, attempt=1)
             out.append(record)
             if record.status == "success":  # a failed batch becomes visible again later
-                self._delete_batch(wire.source, event)
+                sources.delete_batch(self.account, wire.source, event)
         return out
-
-    def _delete_batch(self, queue: str, event: dict[str, Any]) -> None:
-        sqs = self.account.boto3_client("sqs")
-        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-        sqs.delete_message_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
-                for i, r in enumerate(event["Records"])
-            ],
-        )
-
-    def _s3_listing(self, bucket: str) -> dict[str, str]:
-        s3 = self.account.boto3_client("s3")
-        listing: dict[str, str] = {}
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            listing |= {o["Key"]: o["ETag"].strip('"') for o in page.get("Contents", [])}
-        return listing
 
     def _s3_changes(self) -> list[TriggerRecord]:
         """Objects that handlers created in notified buckets since we last looked."""
         futures = []
-        s3 = self.account.boto3_client("s3")
         for bucket, seen in list(self._s3_seen.items()):
-            now = self._s3_listing(bucket)
+            now = sources.s3_listing(self.account, bucket)
             self._s3_seen[bucket] = now
-            for key, etag in now.items():
-                if seen.get(key) != etag:
-                    size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
-                    event = events.s3_event(
-                        bucket=bucket,
-                        key=key,
-                        size=size,
-                        etag=etag,
-                        at=self.now,
-                        region=self.account.region,
-                    )
-                    futures += self._s3_futures(bucket, key, "ObjectCreated:Put", event)
+            for key, event in sources.s3_new_objects(self.account, bucket, seen, now, self.now):
+                futures += self._s3_futures(bucket, key, "ObjectCreated:Put", event)
         return self._results(futures)
 
     # ------------------------------------------------------------------------ delivery
