@@ -22,6 +22,7 @@ from lambdalab.mockaws.streams import StreamReader, dynamodb_event, dynamodb_str
 
 __all__ = [
     "StreamReader",
+    "alarm_action_event",
     "alarm_state_change_event",
     "apigw_http_event",
     "apigw_rest_event",
@@ -258,6 +259,23 @@ def alarm_state_change_event(
         region=region,
         at=at,
     )
+
+
+def alarm_action_event(**kwargs: Any) -> dict[str, Any]:
+    """The event a CloudWatch alarm *action* sends straight to Lambda (2023+, fact sheet §7.3).
+
+    Same arguments as `alarm_state_change_event`; the alarm data sits under `alarmData`
+    instead of an EventBridge envelope's `detail`.
+    """
+    envelope = alarm_state_change_event(**kwargs)
+    return {
+        "source": "aws.cloudwatch",
+        "alarmArn": envelope["resources"][0],
+        "accountId": envelope["account"],
+        "time": envelope["detail"]["state"]["timestamp"],
+        "region": envelope["region"],
+        "alarmData": envelope["detail"],
+    }
 
 
 # ---------------------------------------------------------------------------------- SQS, SNS

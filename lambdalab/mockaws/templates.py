@@ -75,6 +75,19 @@ _CATALOGUE: list[tuple[str, str, str, str, Callable[[], dict[str, Any]]]] = [
         ),
     ),
     (
+        "cloudwatch-alarm-action",
+        "cloudwatch",
+        "CloudWatch Alarm Action",
+        "An alarm invoked the function directly as its action (no EventBridge envelope).",
+        lambda: events.alarm_action_event(
+            alarm="high-cpu",
+            state="ALARM",
+            value=93.5,
+            at=_AT,
+            dimensions={"InstanceId": "i-0123456789abcdef0"},
+        ),
+    ),
+    (
         "dynamodb-update",
         "dynamodb",
         "DynamoDB Stream",

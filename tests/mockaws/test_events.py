@@ -252,3 +252,13 @@ def test_the_template_catalogue_offers_every_event_source_as_editable_json():
     ddb = next(t for t in templates if t["id"] == "dynamodb-update")["event"]["Records"]
     assert [r["eventName"] for r in ddb] == ["INSERT", "MODIFY", "REMOVE"]
     assert "OldImage" not in ddb[0]["dynamodb"] and "NewImage" not in ddb[2]["dynamodb"]
+
+
+def test_alarm_action_event_carries_the_alarm_data_without_an_envelope():
+    event = ev.alarm_action_event(alarm="high-cpu", state="ALARM", at=AT, account="111122223333")
+    assert set(event) == {"source", "alarmArn", "accountId", "time", "region", "alarmData"}
+    assert event["source"] == "aws.cloudwatch"
+    assert event["alarmArn"] == "arn:aws:cloudwatch:us-east-1:111122223333:alarm:high-cpu"
+    assert event["alarmData"]["alarmName"] == "high-cpu"
+    assert event["alarmData"]["state"]["value"] == "ALARM"
+    assert set(event["alarmData"]) == {"alarmName", "state", "previousState", "configuration"}
