@@ -9,18 +9,15 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from lambdalab.cloud import checks, crypto, deploy, jobs, naming, teardown
+from lambdalab.cloud import checks, crypto, deploy, jobs, limits, naming, teardown
 from lambdalab.cloud.aws import NotConnected, learner_sandbox
 from lambdalab.cloud.errors import CloudError, explain
 from lambdalab.cloud.models import (
-    PENDING,
     AuthMode,
     CloudAccount,
     CloudInvocation,
@@ -108,7 +105,7 @@ def _connected(user) -> CloudAccount:
 
 def verification_create(*, user) -> Verification:
     account = _connected(user)
-    _check_not_pending(Verification.objects.filter(user=user), "A check is already running.")
+    limits.check_not_pending(Verification.objects.filter(user=user), "A check is already running.")
     with transaction.atomic():
         verification = Verification.objects.create(user=user, account=account)
         jobs.enqueue_on_commit(verification)
@@ -178,7 +175,7 @@ def deployment_create(
         raise GuardrailError("There is no code to deploy.")
     slug = exercise.slug if exercise else exercise_slug or "playground"
     name = naming.function_name(learner=user.get_username(), exercise=slug)
-    _check_deploy_rate(user, name)
+    limits.check_deploy_rate(user, name)
     with transaction.atomic():
         deployment = Deployment.objects.create(
             user=user,
@@ -208,24 +205,6 @@ def _deploy_config(config: dict[str, Any]) -> dict[str, Any]:
     naming.check_memory_timeout(memory=clean["memory"], timeout=clean["timeout"])
     naming.check_runtime(runtime=clean["runtime"], architecture=clean["architecture"])
     return clean
-
-
-def _check_deploy_rate(user, function_name: str) -> None:
-    _check_not_pending(
-        Deployment.objects.filter(user=user, function_name=function_name),
-        "This function is already being deployed; wait for it to finish.",
-    )
-    since = timezone.now() - timedelta(hours=1)
-    recent = Deployment.objects.filter(user=user, created_at__gte=since).count()
-    if recent >= settings.CLOUD_DEPLOYS_PER_HOUR:
-        raise GuardrailError(
-            f"You can deploy {settings.CLOUD_DEPLOYS_PER_HOUR} times an hour; try again later."
-        )
-
-
-def _check_not_pending(queryset, message: str) -> None:
-    if queryset.filter(status__in=PENDING).exists():
-        raise GuardrailError(message)
 
 
 def deployment_execute(*, deployment_id: int) -> bool:
@@ -283,7 +262,7 @@ def invocation_create(
 
     if len(json.dumps(event).encode()) > MAX_EVENT_BYTES:
         raise GuardrailError("The event is over 256 KB; LambdaLab sends smaller test events.")
-    _check_invoke_rate(user)
+    limits.check_invoke_rate(user)
     with transaction.atomic():
         local_run = _local_run(user, deployment, event) if compare_locally else None
         invocation = CloudInvocation.objects.create(
@@ -291,17 +270,6 @@ def invocation_create(
         )
         jobs.enqueue_on_commit(invocation)
     return invocation
-
-
-def _check_invoke_rate(user) -> None:
-    since = timezone.now() - timedelta(minutes=1)
-    if CloudInvocation.objects.filter(user=user, created_at__gte=since).count() >= (
-        settings.CLOUD_INVOKES_PER_MINUTE
-    ):
-        raise GuardrailError(
-            f"You can invoke {settings.CLOUD_INVOKES_PER_MINUTE} times a "
-            "minute in your account; wait a moment."
-        )
 
 
 def _local_run(user, deployment: Deployment, event: Any):
@@ -360,8 +328,8 @@ def invocation_execute(*, invocation_id: int) -> bool:
 def teardown_create(*, user) -> Teardown:
     """Queue the deletion of everything LambdaLab made, in every region it deployed to."""
     account = _connected(user)
-    _check_not_pending(Teardown.objects.filter(user=user), "A teardown is already running.")
-    _check_not_pending(
+    limits.check_not_pending(Teardown.objects.filter(user=user), "A teardown is already running.")
+    limits.check_not_pending(
         Deployment.objects.filter(user=user),
         "Wait for the running deployment to finish, then tear down.",
     )

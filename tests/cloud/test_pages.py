@@ -187,3 +187,12 @@ def test_an_invoke_can_start_from_an_s3_template_or_a_saved_event(
         in ada.get(url + "?template=s3-put").content.decode()
     )
     assert "{&quot;order&quot;: 9001}" in ada.get(url + "?saved=big-order").content.decode()
+
+
+def test_no_deploy_starts_while_a_teardown_runs(ada, student, connected, post, deploy_queue):
+    assert post(ada, reverse("cloud_teardown_create"), {"confirm": "on"}).status_code == 302
+
+    response = post(ada, reverse("cloud_deploy"), {"run": make_run(student).pk})
+
+    assert response.status_code == 422
+    assert "A teardown is running" in response.content.decode()
