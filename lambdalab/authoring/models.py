@@ -68,6 +68,16 @@ class ExerciseDraft(models.Model):
         )
 
     @property
+    def validation_infrastructure_failed(self) -> bool:
+        """The sandbox itself failed (not the exercise): validating again may well pass."""
+        return any(
+            row["status"] == "error"
+            and "infrastructure" in row.get("detail", "")
+            or row["variant"] == "all"
+            for row in self.validation_rows
+        )
+
+    @property
     def is_published(self) -> bool:
         version = self.published_version
         return version is not None and version.content_hash == self.files_hash

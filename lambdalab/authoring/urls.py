@@ -34,6 +34,11 @@ urlpatterns = [
         name="authoring_exercise_validation",
     ),
     path(
+        "exercises/drafts/<int:draft_id>/revalidate/",
+        views.exercise_revalidate,
+        name="authoring_exercise_revalidate",
+    ),
+    path(
         "exercises/drafts/<int:draft_id>/publish/",
         views.exercise_publish,
         name="authoring_exercise_publish",

@@ -283,3 +283,13 @@ def exercise_publish(request: HttpRequest, draft_id: int) -> HttpResponse:
         request, f"Published {exercise.title} as version {exercise.current_version.number}."
     )
     return redirect(draft)
+
+
+@instructor_required
+@require_POST
+def exercise_revalidate(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Run the validation again on the same files (after the sandbox had a problem)."""
+    draft = _exercise_draft(request, draft_id)
+    services.exercise_draft_save(draft=draft, files=draft.files)
+    messages.success(request, "Validating again.")
+    return redirect(draft)

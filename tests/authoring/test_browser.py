@@ -113,6 +113,24 @@ def _login(browser, site, username: str):
     return page
 
 
+def _axe_problems(page) -> list[str]:
+    """Serious and critical axe-core violations on the current page."""
+    axe = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        _skip_or_fail("axe-core is missing from node_modules: run `npm ci`")
+    page.add_script_tag(path=str(axe))
+    found = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    # base.html's flash messages (<ul role="status"><li>) are the foundation's; reported there.
+    known = {("listitem", ".message")}
+    return [
+        f"{v['id']}: {targets}"
+        for v in found["violations"]
+        if v["impact"] in ("serious", "critical")
+        for targets in [[t for n in v["nodes"] for t in n["target"]]]
+        if not all((v["id"], t) in known for t in targets)
+    ]
+
+
 def _replace_code(page, code: str) -> None:
     editor = page.get_by_role("textbox", name="Handler code")
     editor.click()
@@ -147,6 +165,7 @@ def test_instructor_authors_publishes_and_grades_a_new_exercise(site, browser):
     table = prof.locator("#validation-table").inner_text()
     assert "Validation passed" in verdict.inner_text(), table
     expect(prof.locator("#validation-table")).to_contain_text("wrong/forgets-the-bang")
+    assert _axe_problems(prof) == []
     prof.get_by_role("button", name="Publish").click()
     expect(prof.locator(".messages")).to_contain_text("Published Shout it as version 1")
 
@@ -159,6 +178,7 @@ def test_instructor_authors_publishes_and_grades_a_new_exercise(site, browser):
     prof.get_by_label("Points").fill("30")
     prof.get_by_role("button", name="Assign").click()
     expect(prof.locator(".messages")).to_contain_text("Assigned Shout it")
+    assert _axe_problems(prof) == []
 
     # The student joins, opens the exercise from the course and submits a correct answer.
     ada = _login(browser, site, "ada")
@@ -175,6 +195,8 @@ def test_instructor_authors_publishes_and_grades_a_new_exercise(site, browser):
     prof.get_by_role("link", name="Gradebook").click()
     row = prof.get_by_role("row", name=re.compile("ada"))
     expect(row).to_contain_text("30")
+    assert _axe_problems(prof) == []
     row.get_by_role("link", name="30").click()
     expect(prof.locator("main")).to_contain_text("shouts an empty word as silence")
     expect(prof.locator("main")).to_contain_text("upper()")
+    assert _axe_problems(prof) == []

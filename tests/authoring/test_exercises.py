@@ -206,3 +206,33 @@ def test_a_validation_result_for_files_that_changed_meanwhile_is_dropped(
     draft.refresh_from_db()
     # The old run's table is not shown for the new files; the new save's validation is queued.
     assert draft.validation_status == ValidationStatus.QUEUED and draft.validation_rows == []
+
+
+def test_a_sandbox_failure_is_not_blamed_on_the_exercise_and_can_be_retried(
+    lesson, instructor, validations, django_capture_on_commit_callbacks
+):
+    files = {
+        "exercise.yaml": exercise_yaml(TEST_N2),
+        "starter/lambda_function.py": STARTER,
+        "solution/lambda_function.py": DOUBLE,
+        "wrong/triples/lambda_function.py": ADDS_TWO,
+    }
+    draft = services.exercise_draft_create(
+        author=instructor, lesson=lesson, slug="x-y", files=files
+    )
+
+    class BrokenSandbox:
+        def invoke_sequence(self, *args, **kwargs):
+            raise OSError("zygote is gone")
+
+    services.exercise_draft_validate(draft_id=draft.pk, runtime=BrokenSandbox())
+    client = client_for(instructor)
+    page = client.get(draft.get_absolute_url()).content.decode()
+
+    assert "could not run this validation; that is not your exercise" in page
+    assert 'id="publish-button" disabled' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("authoring_exercise_revalidate", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.validation_status == ValidationStatus.QUEUED
+    assert validations[-1] == (draft.pk, "interactive")

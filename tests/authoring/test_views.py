@@ -36,6 +36,7 @@ PAGES = [
     ("get", "authoring_exercise_edit", lambda d: {"draft_id": d["exercise"]}, True),
     ("get", "authoring_exercise_validation", lambda d: {"draft_id": d["exercise"]}, True),
     ("post", "authoring_exercise_publish", lambda d: {"draft_id": d["exercise"]}, True),
+    ("post", "authoring_exercise_revalidate", lambda d: {"draft_id": d["exercise"]}, True),
 ]
 
 
