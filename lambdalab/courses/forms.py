@@ -62,4 +62,10 @@ class GradebookFilterForm(forms.Form):
             ("complete", "Full marks everywhere"),
         ],
     )
-    assignment = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    assignment = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, assignments=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"].choices = [("", "Every assignment")] + [
+            (a.pk, a.exercise.title) for a in assignments
+        ]

@@ -18,7 +18,9 @@ from lambdalab.courses.views import instructor_required
 @instructor_required
 def gradebook(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_for_instructor(user=request.user, course_id=course_id)
-    form = GradebookFilterForm(request.GET or None)
+    form = GradebookFilterForm(
+        request.GET or None, assignments=selectors.course_assignments(course=course)
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     assignments, rows = grades.gradebook(
         course=course,

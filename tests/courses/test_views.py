@@ -255,6 +255,14 @@ def test_gradebook_filters_by_name_and_status_and_exports_csv(world, instructor)
     by_name = client.get(url, {"q": "grac"})
     assert [r.student.username for r in by_name.context["rows"]] == ["grace"]
 
+    other = services.assignment_set(
+        course=world[C], exercise=publish_doubling(TEST_N2), points=5
+    )  # the same exercise cannot be assigned twice, so this updates it
+    one = client.get(url, {"assignment": other.pk})
+    assert [a.pk for a in one.context["assignments"]] == [other.pk]
+    late = client.get(url, {"status": "late"})
+    assert late.context["rows"] == []
+
     csv = client.get(url, {"format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
     lines = csv.content.decode().splitlines()
