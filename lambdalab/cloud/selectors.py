@@ -41,7 +41,13 @@ def teardown_get(*, user, teardown_id: int) -> Teardown:
 
 
 def verification_latest(*, user) -> Verification | None:
-    return Verification.objects.filter(user=user).order_by("-created_at").first()
+    """The last check of the current connection (one made before re-connecting says nothing)."""
+    queryset = Verification.objects.filter(user=user).select_related("account")
+    latest = queryset.order_by("-created_at").first()
+    connected_at = latest.account.connected_at if latest else None
+    if latest is None or (connected_at and latest.created_at < connected_at):
+        return None
+    return latest
 
 
 def deployments_recent(*, user, limit: int = 20) -> list[Deployment]:

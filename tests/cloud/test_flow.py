@@ -268,3 +268,19 @@ def test_teardown_needs_confirmation(ada, connected, post, deploy_queue):
     assert response.status_code == 422
     assert "This field is required" in response.content.decode()
     assert deploy_queue.sent == []
+
+
+def test_reconnecting_asks_for_a_fresh_verify(ada, student, connected, post, deploy_queue):
+    from lambdalab.cloud import services
+
+    post(ada, reverse("cloud_verify"))
+    deploy_queue.run_all()
+    assert 'badge badge-ok">ready' in ada.get(reverse("cloud")).content.decode()
+
+    services.account_connect(
+        user=student, mode="role", region="us-east-1", role_arn=connected.role_arn
+    )
+
+    page = ada.get(reverse("cloud")).content.decode()
+    assert "assumed-role/LambdaLabAccess" not in page
+    assert 'badge badge-ok">ready' not in page
