@@ -45,7 +45,7 @@ class Environment:
         *,
         config: FunctionConfig,
         owner: str,
-        handle_factory: Any,
+        handle: SandboxHandle,
         cgroup: EnvCgroup | None,
         uid_lease: tuple[int, int],
     ) -> None:
@@ -60,7 +60,8 @@ class Environment:
         self._seen_oom = cgroup.oom_kills() if cgroup is not None else 0
         self.initialised = False
         self.dead = False
-        self.handle: SandboxHandle = handle_factory(self._payload())
+        self.handle = handle
+        handle.load(self._payload())  # the sandbox (perhaps a spare) receives its function
 
     def _payload(self) -> dict[str, Any]:
         cfg = self.config
@@ -69,6 +70,8 @@ class Environment:
             "handler": cfg.handler,
             "env": self._lambda_env(),
             "hostname": f"169.254.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}",
+            "tmp_size_mb": cfg.ephemeral_storage,
+            "rlimit_memory_mb": cfg.memory_size if self.cgroup is None else 0,
         }
 
     def _lambda_env(self) -> dict[str, str]:

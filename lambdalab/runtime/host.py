@@ -172,9 +172,10 @@ class Event:
 class SandboxHandle:
     """The host's end of one execution environment: init process B and runtime process C."""
 
-    def __init__(self, *, zygote: Zygote, spec: dict[str, Any], payload: dict[str, Any]) -> None:
+    def __init__(self, *, zygote: Zygote, spec: dict[str, Any]) -> None:
+        """Start a sandbox. It isolates itself, then waits for a function (see load)."""
         self.bctl, sbx_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        payload_r, payload_w = os.pipe()
+        payload_r, self._payload_w = os.pipe()
         self._status_r, status_w = os.pipe()
         # The first runtime process starts as soon as the sandbox is ready (no extra request).
         self.ctl, ctl_sbx = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -193,16 +194,20 @@ class SandboxHandle:
                 sbx_end.close()
                 ctl_sbx.close()
         except BaseException:
-            os.close(payload_w)
             self.kill()
             raise
+
+    def load(self, payload: dict[str, Any]) -> None:
+        """Hand the sandbox its function (code, environment, limits) and wait until it is
+        ready. Raises IsolationUnavailable, with the sandbox's reason, if set-up failed."""
         try:
-            self._handshake(payload_w, payload)
+            self._handshake(payload)
         except BaseException:
             self.kill()
             raise
 
-    def _handshake(self, payload_w: int, payload: dict[str, Any]) -> None:
+    def _handshake(self, payload: dict[str, Any]) -> None:
+        payload_w, self._payload_w = self._payload_w, -1
         try:  # the sandbox reads this itself, straight from the pipe
             with os.fdopen(payload_w, "wb") as pipe:
                 pipe.write(json.dumps(payload).encode())
@@ -363,6 +368,9 @@ class SandboxHandle:
 
     def kill(self) -> None:
         """Destroy the environment: every process, the mounts and /tmp go with the namespaces."""
+        if self._payload_w >= 0:
+            os.close(self._payload_w)
+            self._payload_w = -1
         self._close_generation()
         self.bctl.close()
         if self.sandbox_pidfd >= 0:

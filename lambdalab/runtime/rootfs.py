@@ -59,7 +59,9 @@ def _templated(spec: dict[str, Any]) -> bool:
     return bool(spec.get("slot") and spec["cgroup_procs"] and not spec["userns"])
 
 
-def isolate_filesystem(spec: dict[str, Any], payload: dict[str, Any]) -> None:
+def isolate_filesystem(spec: dict[str, Any]) -> None:
+    """New namespaces and the read-only root, before any learner data has arrived (so a
+    spare sandbox can be prepared ahead of time)."""
     linux.unshare(_namespaces(spec))
     if os.stat("/proc/self/ns/net").st_ino == spec["host_netns"]:
         raise OSError("the sandbox would share the host's network namespace")
@@ -70,10 +72,6 @@ def isolate_filesystem(spec: dict[str, Any], payload: dict[str, Any]) -> None:
     else:
         linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
         _build_root(root, spec)
-    _mount_tmpfs(f"{root}/tmp", spec["tmp_size_mb"], "1777", inodes=65536)  # noqa: S108 - the sandbox's own /tmp
-    _mount_tmpfs(f"{root}/var/task", 16, "755", inodes=8192)
-    _write_code(f"{root}/var/task", payload["code"])
-    _remount_readonly(f"{root}/var/task", linux.MS_NOSUID | linux.MS_NODEV)
     linux.mount(
         "proc",
         f"{root}/proc",
@@ -88,6 +86,15 @@ def isolate_filesystem(spec: dict[str, Any], payload: dict[str, Any]) -> None:
     if not _templated(spec):
         os.rmdir("/.old")
         _remount_readonly("/", linux.MS_NOSUID | linux.MS_NODEV)
+
+
+def install_function(payload: dict[str, Any]) -> None:
+    """The function's own filesystem: /tmp of its ephemeral-storage size, its code in a
+    read-only /var/task."""
+    _mount_tmpfs("/tmp", payload["tmp_size_mb"], "1777", inodes=65536)  # noqa: S108 - the sandbox's own /tmp
+    _mount_tmpfs("/var/task", 16, "755", inodes=8192)
+    _write_code("/var/task", payload["code"])
+    _remount_readonly("/var/task", linux.MS_NOSUID | linux.MS_NODEV)
     os.chdir("/var/task")
 
 

@@ -7,6 +7,7 @@ capped by `max_environments` (callers wait for a slot, as the CLI's --concurrenc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -14,10 +15,11 @@ import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from lambdalab.runtime import hostinfo
-from lambdalab.runtime.cgroups import CgroupManager, CgroupUnavailable
+from lambdalab.runtime.cgroups import CgroupManager, CgroupUnavailable, EnvCgroup
 from lambdalab.runtime.config import FunctionConfig
 from lambdalab.runtime.environment import Environment
 from lambdalab.runtime.host import IsolationUnavailable, SandboxHandle, SlotLeases, Zygote
@@ -31,8 +33,20 @@ DEFAULT_UID_BASE = 2_000_000_000
 MAX_PROCESSES = 256
 
 
+@dataclass
+class _Sandbox:
+    """An isolated sandbox in its slot, with or without a function yet."""
+
+    handle: SandboxHandle
+    uid_lease: tuple[int, int]
+    cgroup: EnvCgroup | None
+
+
 class Runtime:
     """Runs Lambda functions in isolated, reusable execution environments.
+
+    `spares` isolated sandboxes are kept ready (counted in max_environments), so a cold
+    start only installs the function: its set-up is the environment's own, never shared.
 
     rt = Runtime(); inv = rt.invoke(config, {"k": 1}, owner="learner-42"); rt.close()
     """
@@ -43,6 +57,7 @@ class Runtime:
         max_environments: int = 8,
         idle_expiry_s: float = DEFAULT_IDLE_EXPIRY_S,
         uid_base: int | None = None,
+        spares: int = 1,
     ) -> None:
         self.max_environments = max_environments
         self.idle_expiry_s = idle_expiry_s
@@ -60,6 +75,9 @@ class Runtime:
         self._root_dir = ""
         self._closed = False
         self._teardowns: set[threading.Thread] = set()
+        self.spares = spares
+        self._spares: list[_Sandbox] = []
+        self._pending_spares = 0
         self._binds: list[str] = []
         self._packages: list[str] = []
 
@@ -147,6 +165,13 @@ class Runtime:
             self._destroy(env)
         for thread in list(self._teardowns):
             thread.join()
+        with self._lock:
+            spares, self._spares = self._spares, []
+        for sandbox in spares:
+            sandbox.handle.kill()
+            SlotLeases.release(sandbox.uid_lease[1])
+            with self._lock:
+                self._live -= 1
         if self._zygote is not None:
             self._zygote.close()
         if self._cgroups is not None:
@@ -198,35 +223,40 @@ class Runtime:
             if self._closed:
                 raise RuntimeError("Runtime is closed")
             stale = self._forget_other_versions(owner, config)
-            env = self._reserve(key, fresh, stale)
+            env, spare = self._reserve(key, fresh, stale)
         for old in stale:
             self._destroy_later(old)  # teardown is off the invocation's critical path
         if env is not None:
             return env
         try:
-            return self._create(config, owner)
+            return self._create(config, owner, spare)
         except BaseException:
             with self._lock:
                 self._live -= 1
                 self._lock.notify_all()
             raise
+        finally:
+            self._replenish()
 
     def _reserve(
         self, key: tuple[str, str], fresh: bool, stale: list[Environment]
-    ) -> Environment | None:
-        """Under the lock: a warm environment, or room for a new one (waiting if needed)."""
+    ) -> tuple[Environment | None, _Sandbox | None]:
+        """Under the lock: a warm environment, a spare sandbox, or room for a new one
+        (waiting if needed)."""
         while True:
             warm = self._idle.get(key)
             if warm and not fresh:
-                return warm.pop()  # most recently used first, as Lambda tends to
+                return warm.pop(), None  # most recently used first, as Lambda tends to
+            if self._spares:
+                return None, self._spares.pop()
             if self._live - len(stale) < self.max_environments:  # stale ones are going away
                 self._live += 1
-                return None
+                return None, None
             victim = self._oldest_idle()
             if victim is not None:
                 stale.append(victim)
                 self._live += 1
-                return None
+                return None, None
             self._lock.wait()
 
     def _forget_other_versions(self, owner: str, config: FunctionConfig) -> list[Environment]:
@@ -282,34 +312,88 @@ class Runtime:
                 self._teardowns.discard(threading.current_thread())
                 self._lock.notify_all()
 
-    def _create(self, config: FunctionConfig, owner: str) -> Environment:
-        self._ensure_setup()
-        assert self._leases is not None and self._zygote is not None
-        uid, lock_fd = self._leases.acquire()
-        cgroup = None
+    def _create(self, config: FunctionConfig, owner: str, spare: _Sandbox | None) -> Environment:
+        if spare is not None:
+            try:
+                return self._bind(spare, config, owner)
+            except (IsolationUnavailable, OSError):
+                pass  # the spare died or its slot changed: start a fresh sandbox instead
+        return self._bind(self._start_sandbox(config.memory_size), config, owner)
+
+    def _bind(self, sandbox: _Sandbox, config: FunctionConfig, owner: str) -> Environment:
+        """Give a sandbox its function: limits for this config, then code and environment."""
+        uid, lock_fd = sandbox.uid_lease
         try:
-            if self._cgroups is not None:
+            if sandbox.cgroup is not None:
                 with self._lock:  # slot cgroups are shared state of this Runtime
-                    cgroup = self._cgroups.slot(
+                    cgroup = self._cgroups.slot(  # type: ignore[union-attr]
                         name=f"uid-{uid}", memory_mb=config.memory_size, max_pids=MAX_PROCESSES
                     )
-            spec = self._spec(config, uid, cgroup)
-            zygote = self._zygote
+                if cgroup is not sandbox.cgroup:
+                    raise OSError("the slot's cgroup was replaced")
             return Environment(
                 config=config,
                 owner=owner,
-                cgroup=cgroup,
-                uid_lease=(uid, lock_fd),
-                handle_factory=lambda payload: SandboxHandle(
-                    zygote=zygote, spec=spec, payload=payload
-                ),
+                cgroup=sandbox.cgroup,
+                uid_lease=sandbox.uid_lease,
+                handle=sandbox.handle,
             )
+        except BaseException:
+            sandbox.handle.kill()
+            SlotLeases.release(lock_fd)
+            raise
+
+    def _start_sandbox(self, memory_mb: int) -> _Sandbox:
+        """A new, isolated sandbox in a free slot, waiting for its function."""
+        self._ensure_setup()
+        assert self._leases is not None and self._zygote is not None
+        uid, lock_fd = self._leases.acquire()
+        try:
+            cgroup = None
+            if self._cgroups is not None:
+                with self._lock:
+                    cgroup = self._cgroups.slot(
+                        name=f"uid-{uid}", memory_mb=memory_mb, max_pids=MAX_PROCESSES
+                    )
+            handle = SandboxHandle(zygote=self._zygote, spec=self._spec(uid, cgroup))
+            return _Sandbox(handle, (uid, lock_fd), cgroup)
         except BaseException:
             SlotLeases.release(lock_fd)
             raise
 
-    def _spec(self, config: FunctionConfig, uid: int, cgroup: Any) -> dict[str, Any]:
-        """The trusted, learner-free part of an environment's set-up (the zygote sees this)."""
+    def _replenish(self) -> None:
+        """Keep `spares` isolated sandboxes ready, so a cold start skips their set-up."""
+        with self._lock:
+            wanted = self.spares - len(self._spares) - self._pending_spares
+            if self._closed or self._zygote is None or wanted <= 0:
+                return
+            if self._live >= self.max_environments:
+                return
+            self._live += 1
+            self._pending_spares += 1
+            thread = threading.Thread(target=self._make_spare, daemon=True)
+            self._teardowns.add(thread)
+        thread.start()
+
+    def _make_spare(self) -> None:
+        sandbox = None
+        with contextlib.suppress(Exception):  # a failed spare only costs the next cold start
+            sandbox = self._start_sandbox(128)
+        with self._lock:
+            self._pending_spares -= 1
+            self._teardowns.discard(threading.current_thread())
+            keep = sandbox is not None and not self._closed
+            if keep:
+                self._spares.append(sandbox)  # type: ignore[arg-type]
+            else:
+                self._live -= 1
+            self._lock.notify_all()
+        if sandbox is not None and not keep:
+            sandbox.handle.kill()
+            SlotLeases.release(sandbox.uid_lease[1])
+
+    def _spec(self, uid: int, cgroup: Any) -> dict[str, Any]:
+        """The trusted, learner-free part of a sandbox's set-up (the zygote sees this)."""
         rootless = os.geteuid() != 0
         return {
             "uid": 0 if rootless else uid,
@@ -318,12 +402,10 @@ class Runtime:
             "slot": cgroup.name if cgroup is not None else "",
             "host_netns": os.stat("/proc/self/ns/net").st_ino,
             "cgroup_procs": cgroup.procs_files if cgroup is not None else [],
-            "tmp_size_mb": config.ephemeral_storage,
             "max_processes": MAX_PROCESSES,
             "cpu_seconds": 910,
             "ro_binds": self._binds,
             "packages": self._packages,
-            "rlimit_memory_mb": config.memory_size if cgroup is None else 0,
         }
 
     def _ensure_setup(self) -> None:

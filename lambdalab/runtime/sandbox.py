@@ -128,8 +128,9 @@ def sandbox_init(
     bctl = socket.socket(fileno=bctl_fd)
     try:
         linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
-        payload = _read_payload(payload_fd)
-        rootfs.isolate_filesystem(spec, payload)
+        rootfs.isolate_filesystem(spec)
+        payload = _read_payload(payload_fd)  # a spare sandbox waits here for its function
+        rootfs.install_function(payload)
         linux.sethostname(payload["hostname"])
         _close_other_fds(keep={bctl_fd, status_fd, *first})
     except BaseException as exc:  # noqa: BLE001 - fail closed with the reason
@@ -308,7 +309,7 @@ def runtime_main(
         os.setsid()
         linux.write_file("/proc/self/oom_score_adj", "1000")  # the OOM killer picks C, not B
         _drop_privileges(spec)
-        _set_rlimits(spec)
+        _set_rlimits(spec, payload)
         seccomp.install()
         _set_environment(payload["env"], spec["packages"])
     except BaseException as exc:  # noqa: BLE001 - never run learner code half-isolated
@@ -345,10 +346,10 @@ def _drop_privileges(spec: dict[str, Any]) -> None:
         raise OSError("privilege drop did not take effect")
 
 
-def _set_rlimits(spec: dict[str, Any]) -> None:
+def _set_rlimits(spec: dict[str, Any], payload: dict[str, Any]) -> None:
     limits = {
         resource.RLIMIT_NOFILE: 1024,
-        resource.RLIMIT_FSIZE: spec["tmp_size_mb"] * 1024 * 1024,
+        resource.RLIMIT_FSIZE: payload["tmp_size_mb"] * 1024 * 1024,
         resource.RLIMIT_CORE: 0,
         resource.RLIMIT_CPU: spec["cpu_seconds"],
         resource.RLIMIT_MEMLOCK: 0,
@@ -356,8 +357,8 @@ def _set_rlimits(spec: dict[str, Any]) -> None:
     }
     if not spec["userns"]:
         limits[resource.RLIMIT_NPROC] = spec["max_processes"]
-    if spec["rlimit_memory_mb"]:
-        limits[resource.RLIMIT_AS] = _current_vm_bytes() + spec["rlimit_memory_mb"] * 1024 * 1024
+    if payload["rlimit_memory_mb"]:
+        limits[resource.RLIMIT_AS] = _current_vm_bytes() + payload["rlimit_memory_mb"] * 1024 * 1024
     for which, value in limits.items():
         resource.setrlimit(which, (value, value))
 

@@ -95,3 +95,19 @@ def test_a_full_pool_makes_room_by_retiring_old_versions():
         full.invoke_concurrent(old, {}, 2, owner="editor")  # both slots hold idle v1 envs
         new = function("def lambda_handler(e, c):\n    return 'new'\n")
         assert full.invoke(new, owner="editor").payload == "new"
+
+
+def test_a_spare_sandbox_takes_the_next_cold_start_and_is_used_once():
+    import time
+
+    cfg = function("import os\ndef lambda_handler(e, c):\n    return sorted(os.listdir('/tmp'))\n")
+    with Runtime(max_environments=3, spares=1) as rt:
+        rt.invoke(function("def lambda_handler(e, c):\n    open('/tmp/a', 'w')\n"), owner="a")
+        deadline = time.monotonic() + 10
+        while not rt._spares and time.monotonic() < deadline:
+            time.sleep(0.01)
+        spare = rt._spares[0].handle
+        inv = rt.invoke(cfg, owner="b")
+        assert inv.cold_start and inv.payload == []  # nothing of learner a
+        (env,) = rt._idle[("b", cfg.fingerprint())]
+        assert env.handle is spare and spare not in [s.handle for s in rt._spares]

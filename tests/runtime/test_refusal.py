@@ -44,8 +44,10 @@ def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_pa
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root to switch to an unprivileged user, and setpriv")
     if not (_world_traversable(sys.base_prefix) and _world_traversable(str(ROOT))):
-        pytest.skip(f"{sys.base_prefix} is not readable by other users here, so an unprivileged "
-                    "user cannot start this interpreter (checked manually with a system venv)")
+        pytest.skip(
+            f"{sys.base_prefix} is not readable by other users here, so an unprivileged "
+            "user cannot start this interpreter (checked manually with a system venv)"
+        )
     script = textwrap.dedent("""
         import json, os
         from lambdalab.runtime import FunctionConfig, Runtime
@@ -54,10 +56,22 @@ def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_pa
             inv = rt.invoke(FunctionConfig(code={"lambda_function.py": src}))
         print(json.dumps([os.geteuid(), inv.status, inv.payload, inv.max_memory_used_mb]))
     """)
-    proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                           sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd="/", env={"PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            sys.executable,
+            "-c",
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env={"PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     euid, status, (shadow, proc_status), memory = __import__("json").loads(proc.stdout)
     assert euid == 65534 and status == "success" and shadow is False
