@@ -51,7 +51,8 @@ def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_pa
     script = textwrap.dedent("""
         import json, os
         from lambdalab.runtime import FunctionConfig, Runtime
-        src = "import os\\ndef lambda_handler(e, c):\\n    return [os.path.exists('/etc/shadow'), open('/proc/self/status').read()]\\n"
+        src = ("import os\\ndef lambda_handler(e, c):\\n"
+               "    return [os.path.exists('/etc/shadow'), open('/proc/self/status').read()]\\n")
         with Runtime(max_environments=1) as rt:
             inv = rt.invoke(FunctionConfig(code={"lambda_function.py": src}))
         print(json.dumps([os.geteuid(), inv.status, inv.payload, inv.max_memory_used_mb]))
