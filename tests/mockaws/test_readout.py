@@ -27,7 +27,13 @@ s3 = server.client("s3", "us-east-1")
 s3.delete_object(Bucket="uploads", Key="reports/r00.csv")  # a delete marker hides it
 s3.put_object(Bucket="uploads", Key="reports/r01.csv", Body=b"v2", ContentType="text/plain")
 ec2 = server.client("ec2", "us-east-1")
+ddb = server.client("dynamodb", "us-east-1")
+ddb.put_item(TableName="Payments", Item={{
+    "order_id": {{"S": "o-x"}}, "created_at": {{"S": "z"}}, "n": {{"N": "7"}},
+    "ok": {{"BOOL": True}}, "none": {{"NULL": True}}, "tags": {{"SS": ["b", "a"]}},
+    "nums": {{"NS": ["1", "2.5"]}}, "m": {{"M": {{"k": {{"L": [{{"S": "v"}}, {{"N": "3"}}]}}}}}}}})
 print("RESULT " + json.dumps({{
+    "ddb": [readout._dynamodb_from_api(ddb), readout._dynamodb_from_backend("us-east-1")],
     "s3": [readout._s3_from_api(s3), readout._s3_from_backend()],
     "ec2": [readout._ec2_from_api(ec2), readout._ec2_from_backend("us-east-1")]}}))
 """
@@ -54,3 +60,6 @@ def test_backend_shortcuts_match_the_public_api_exactly():
         "terminated",
     }
     assert backend_ec2 == api_ec2
+    api_ddb, backend_ddb = result["ddb"]
+    assert len(backend_ddb["Payments"]["items"]) == 51
+    assert backend_ddb == api_ddb
