@@ -89,7 +89,7 @@ TRIES = (
     ("lambda:ListFunctions", "lambda", "list_functions", {"MaxItems": 1}),
     ("events:ListRules", "events", "list_rules", {"NamePrefix": naming.PREFIX, "Limit": 1}),
     (
-        "lambda:GetFunction",
+        "lambda:GetFunctionConfiguration",
         "lambda",
         "get_function_configuration",
         {"FunctionName": f"{naming.PREFIX}verify-probe"},

@@ -297,3 +297,20 @@ def test_an_unexpected_fault_fails_the_job_plainly_instead_of_leaving_it_running
     deployment = Deployment.objects.get()
     assert deployment.status == Status.ERROR and deployment.error_code == "KeyError"
     assert "LambdaLab hit an unexpected problem" in deployment.error_message
+
+
+def test_without_iam_simulation_a_refused_read_is_reported_as_denied(
+    ada, student, connected, post, deploy_queue, aws_fault
+):
+    aws_fault("lambda.ListFunctions", 403, "AccessDeniedException", "not authorized")
+
+    post(ada, reverse("cloud_verify"))
+    deploy_queue.run_all()
+
+    verification = Verification.objects.get()
+    assert verification.status == Status.FINISHED
+    results = {c["action"]: c["result"] for c in verification.report["checks"]}
+    assert results["lambda:ListFunctions"] == "denied"
+    assert results["events:ListRules"] == "allowed"
+    panel = ada.get(reverse("cloud_verification"), HTTP_HX_REQUEST="true").content.decode()
+    assert "permissions missing" in panel
