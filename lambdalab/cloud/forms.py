@@ -56,6 +56,7 @@ class DeployForm(forms.Form):
         label="Code to deploy", required=False, help_text="Your saved draft of an exercise."
     )
     run = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    again = forms.IntegerField(required=False, widget=forms.HiddenInput)
     execution_role_arn = forms.CharField(
         label="Execution role ARN", required=False, max_length=2048
     )

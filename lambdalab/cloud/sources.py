@@ -65,6 +65,22 @@ def code_from_run(*, user, run_id: int) -> Code:
     )
 
 
+def code_from_deployment(*, user, deployment_id: int) -> Code:
+    """Deploy the same code again (after a teardown or a failure), with its configuration."""
+    from lambdalab.cloud.models import Deployment
+
+    old = Deployment.objects.select_related("exercise").filter(pk=deployment_id, user=user).first()
+    if old is None:
+        raise GuardrailError("That deployment does not exist.")
+    return Code(
+        files=old.files,
+        handler=old.handler,
+        config=dict(old.config),
+        exercise=old.exercise,
+        label=old.source,
+    )
+
+
 def event_choices(*, user, deployment) -> dict[str, list[tuple[str, str]]]:
     """Events to start from: the console-like templates, and the learner's saved test events."""
     from lambdalab.mockaws.templates import event_templates

@@ -154,7 +154,9 @@ def cloud_deploy(request: HttpRequest) -> HttpResponse:
 
 def _deploy(request: HttpRequest, form: forms.DeployForm):
     data = form.cleaned_data
-    if data.get("run"):
+    if data.get("again"):
+        code = sources.code_from_deployment(user=request.user, deployment_id=data["again"])
+    elif data.get("run"):
         code = sources.code_from_run(user=request.user, run_id=data["run"])
     elif data.get("exercise"):
         code = sources.code_from_draft(user=request.user, slug=data["exercise"])

@@ -196,3 +196,25 @@ def test_no_deploy_starts_while_a_teardown_runs(ada, student, connected, post, d
 
     assert response.status_code == 422
     assert "A teardown is running" in response.content.decode()
+
+
+def test_after_a_teardown_the_same_code_deploys_again_with_one_click(
+    ada, student, connected, post, deploy_queue
+):
+    first = deploy(post, ada, make_run(student, memory=256), deploy_queue)
+    post(ada, reverse("cloud_teardown_create"), {"confirm": "on"})
+    deploy_queue.run_all()
+    page = ada.get(first.get_absolute_url()).content.decode()
+    assert "Deploy this code again" in page
+
+    response = post(
+        ada,
+        reverse("cloud_deploy"),
+        {"again": first.pk, "execution_role_arn": first.execution_role_arn},
+    )
+    assert response.status_code == 302
+    deploy_queue.run_all()
+
+    again = Deployment.objects.latest("created_at")
+    assert again.status == Status.FINISHED and again.created_function is True
+    assert (again.files, again.memory, again.version) == (first.files, 256, "1")
