@@ -14,6 +14,12 @@ urlpatterns = [
     path("<int:course_id>/settings/", views.course_edit, name="course_edit"),
     path("<int:course_id>/code/", views.course_code_rotate, name="course_code_rotate"),
     path("<int:course_id>/instructors/", views.instructor_add, name="course_instructor_add"),
+    path(
+        "<int:course_id>/instructors/<int:user_id>/remove/",
+        views.instructor_remove,
+        name="course_instructor_remove",
+    ),
+    path("<int:course_id>/leave/", views.course_leave, name="course_leave"),
     path("<int:course_id>/assignments/", views.assignment_add, name="assignment_add"),
     path(
         "<int:course_id>/assignments/<int:assignment_id>/remove/",

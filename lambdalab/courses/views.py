@@ -218,3 +218,27 @@ def notices_seen(request: HttpRequest) -> HttpResponse:
         if course_id and course_id.isdigit()
         else redirect("course_list")
     )
+
+
+@instructor_required
+@require_POST
+def instructor_remove(request: HttpRequest, course_id: int, user_id: int) -> HttpResponse:
+    course = selectors.course_for_instructor(user=request.user, course_id=course_id)
+    other = get_object_or_404(course.instructors, pk=user_id)
+    try:
+        services.instructor_remove(course=course, user=other)
+    except CourseError as error:
+        messages.error(request, error.message)
+        return redirect(course)
+    messages.success(request, f"{other.display_name} no longer teaches this course.")
+    return redirect(course if other != request.user else "course_list")
+
+
+@login_required
+@require_POST
+def course_leave(request: HttpRequest, course_id: int) -> HttpResponse:
+    course, teaches = selectors.course_for_member(user=request.user, course_id=course_id)
+    if not teaches:
+        services.course_leave(user=request.user, course=course)
+        messages.success(request, f"You left {course.title}. Your submissions are kept.")
+    return redirect("course_list")

@@ -67,6 +67,11 @@ INSTRUCTOR_PAGES = [
     ("post", "assignment_add", lambda w: {"course_id": w[C].pk}),
     (
         "post",
+        "course_instructor_remove",
+        lambda w: {"course_id": w[C].pk, "user_id": w[C].owner_id},
+    ),
+    (
+        "post",
         "regrade_start",
         lambda w: {"course_id": w[C].pk, "assignment_id": w["assignment"].pk},
     ),
@@ -400,3 +405,32 @@ def test_a_student_dismisses_their_notices_and_only_theirs(world, instructor, st
     assert b"Your scores changed" not in client_for(student).get(page).content
     assert b"Your scores changed" in client_for(classmate).get(page).content
     assert client_for(student).get(reverse("notices_seen")).status_code == 405
+
+
+def test_a_removed_co_instructor_loses_the_course_and_the_owner_cannot_be_removed(
+    world, instructor, other_instructor
+):
+    services.instructor_add(course=world[C], username=other_instructor.username)
+    owner = client_for(instructor)
+
+    owner.post(reverse("course_instructor_remove", args=[world[C].pk, other_instructor.pk]))
+    kept = client_for(other_instructor).post(
+        reverse("course_instructor_remove", args=[world[C].pk, instructor.pk])
+    )
+
+    assert kept.status_code == 404  # no longer theirs to change
+    gradebook = reverse("gradebook", args=[world[C].pk])
+    assert client_for(other_instructor).get(gradebook).status_code == 404
+    page = owner.post(
+        reverse("course_instructor_remove", args=[world[C].pk, instructor.pk]), follow=True
+    )
+    assert b"owner cannot be removed" in page.content
+
+
+def test_a_student_leaves_a_course_and_no_longer_sees_it(world, student):
+    client = client_for(student)
+
+    client.post(reverse("course_leave", args=[world[C].pk]))
+
+    assert client.get(reverse("course_detail", args=[world[C].pk])).status_code == 404
+    assert world["mine"].__class__.objects.filter(pk=world["mine"].pk).exists()
