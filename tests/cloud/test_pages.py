@@ -218,3 +218,41 @@ def test_after_a_teardown_the_same_code_deploys_again_with_one_click(
     again = Deployment.objects.latest("created_at")
     assert again.status == Status.FINISHED and again.created_function is True
     assert (again.files, again.memory, again.version) == (first.files, 256, "1")
+
+
+def test_verify_before_connecting_says_so_in_place(ada, cloud_settings, post, deploy_queue):
+    response = post(ada, reverse("cloud_verify"), HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "Connect your AWS account first." in text and "<html" not in text
+    assert deploy_queue.sent == []
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"mode": "keys", "access_key_id": "not-a-key", "secret_access_key": "x" * 40},
+            "An access key ID starts with AKIA",
+        ),
+        (
+            {"mode": "keys", "access_key_id": "AKIAADALOVELACE12345", "secret_access_key": "short"},
+            "The secret access key is 40 characters long.",
+        ),
+        (
+            {"mode": "role", "role_arn": "arn:aws:iam::123456789012:user/ada"},
+            "The access role must be an IAM role ARN",
+        ),
+    ],
+)
+def test_a_bad_connection_is_refused_with_the_reason(
+    ada, student, cloud_settings, post, data, message
+):
+    from lambdalab.cloud.models import CloudAccount
+
+    response = post(ada, reverse("cloud_connect"), {"region": "eu-west-1", **data})
+
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not CloudAccount.objects.get(user=student).is_connected
