@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from croniter import croniter
-
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -73,6 +71,8 @@ def fire_times(
             at += every
         return out
     if match := _CRON.match(expression.strip()):
+        from croniter import croniter  # only cron() needs it
+
         cron, year = _cron_parts(match.group(1))
         try:
             it = croniter(cron, after)
