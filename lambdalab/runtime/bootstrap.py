@@ -294,10 +294,20 @@ def _release_aws_channel(fds: list[int]) -> None:
                 pass
 
 
-def run(ctl_fd: int, handler: str) -> None:
-    """Entry point in the sandboxed runtime process; never returns."""
+def run(ctl_fd: int, configure: Any) -> None:
+    """Entry point in the sandboxed runtime process; never returns.
+
+    Waits for the host's init message (handler, environment, limits), applies it with
+    `configure`, then runs INIT and serves invokes."""
     sock = socket.socket(fileno=ctl_fd)
-    runtime = Runtime(sock, handler)
+    try:
+        header, _body, _fds = channel.recv_blocking(sock, 0)
+    except (EOFError, channel.ProtocolError, ValueError):
+        os._exit(0)
+    if header.get("type") != "init":
+        os._exit(0)
+    configure(header)
+    runtime = Runtime(sock, str(header["handler"]))
     runtime.setup_process()
     try:
         func = runtime.init()

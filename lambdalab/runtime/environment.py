@@ -60,6 +60,7 @@ class Environment:
         self._seen_oom = cgroup.oom_kills() if cgroup is not None else 0
         self.initialised = False
         self.dead = False
+        self._env = self._lambda_env()  # fixed per environment, like its credentials
         self.handle = handle
         handle.load(self._payload())  # the sandbox (perhaps a spare) receives its function
 
@@ -67,9 +68,17 @@ class Environment:
         cfg = self.config
         return {
             "code": dict(cfg.code),
-            "handler": cfg.handler,
-            "env": self._lambda_env(),
             "hostname": f"169.254.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}",
+            "tmp_size_mb": cfg.ephemeral_storage,
+        }
+
+    def _init_message(self) -> dict[str, Any]:
+        """What each new runtime process of this environment needs (sent over its socket)."""
+        cfg = self.config
+        return {
+            "type": "init",
+            "handler": cfg.handler,
+            "env": self._env,
             "tmp_size_mb": cfg.ephemeral_storage,
             "rlimit_memory_mb": cfg.memory_size if self.cgroup is None else 0,
         }
@@ -154,7 +163,10 @@ class Environment:
         collector = LogCollector(LOG_CAP_BYTES)
         self.handle.start_runtime()
         started = time.monotonic()
-        event = self.handle.wait(started + limit_s, collector)
+        if self.handle.send(self._init_message(), b"", [], limit_s):
+            event = self.handle.wait(started + limit_s, collector)
+        else:
+            event = Event("exited", status=-9)
         elapsed = (time.monotonic() - started) * 1000
         self.handle.drain_logs(collector)
         outcome = _classify(event, elapsed, expect="init_done", error="init_error")

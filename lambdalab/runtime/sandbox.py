@@ -124,15 +124,20 @@ def sandbox_init(
     spec: dict[str, Any], bctl_fd: int, payload_fd: int, status_fd: int, first: list[int]
 ) -> None:
     """PID 1 of the environment. Never returns. Holding `status_fd` until exit lets the host
-    see the environment's end as EOF; `first` holds the first runtime process's fds."""
+    see the environment's end as EOF; `first` holds the first runtime process's fds.
+
+    The sandbox isolates itself and starts its first (unprivileged, filtered) runtime process
+    before any learner data arrives, so a spare sandbox is ready ahead of time."""
     bctl = socket.socket(fileno=bctl_fd)
     try:
         linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
         rootfs.isolate_filesystem(spec)
+        wake = _watch_children()
+        child = _start_runtime(bctl, spec, first, wake) if first else 0
         payload = _read_payload(payload_fd)  # a spare sandbox waits here for its function
         rootfs.install_function(payload)
         linux.sethostname(payload["hostname"])
-        _close_other_fds(keep={bctl_fd, status_fd, *first})
+        _close_other_fds(keep={bctl_fd, status_fd, *wake})
     except BaseException as exc:  # noqa: BLE001 - fail closed with the reason
         where = traceback.extract_tb(exc.__traceback__)[-1]
         _send(
@@ -145,7 +150,14 @@ def sandbox_init(
         )
         os._exit(1)
     _send(bctl, {"ev": "ready"})
-    _supervise(bctl, spec, payload, first)
+    _supervise(bctl, spec, child, wake)
+
+
+def _watch_children() -> tuple[int, int]:
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    return wake_r, wake_w
 
 
 def _read_payload(fd: int) -> dict[str, Any]:
@@ -177,20 +189,16 @@ def _close_other_fds(keep: set[int]) -> None:
 
 
 def _supervise(
-    bctl: socket.socket, spec: dict[str, Any], payload: dict[str, Any], first: list[int]
+    bctl: socket.socket, spec: dict[str, Any], child: int, wake: tuple[int, int]
 ) -> None:
     """B's loop: start a runtime process on request, reap everything, report exits."""
-    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    child = _start_runtime(bctl, spec, payload, first, (wake_r, wake_w)) if first else 0
     while True:
-        readable = _wait_readable([bctl.fileno(), wake_r])
-        if wake_r in readable:
-            _drain(wake_r)
+        readable = _wait_readable([bctl.fileno(), wake[0]])
+        if wake[0] in readable:
+            _drain(wake[0])
             child = _reap(bctl, child)
         if bctl.fileno() in readable:
-            child = _command(bctl, child, spec, payload, (wake_r, wake_w))
+            child = _command(bctl, child, spec, wake)
 
 
 def _wait_readable(fds: list[int]) -> list[int]:
@@ -240,20 +248,14 @@ def _kill_everyone() -> None:
             return
 
 
-def _command(
-    bctl: socket.socket,
-    child: int,
-    spec: dict[str, Any],
-    payload: dict[str, Any],
-    wake: tuple[int, int],
-) -> int:
+def _command(bctl: socket.socket, child: int, spec: dict[str, Any], wake: tuple[int, int]) -> int:
     msg, ancdata, _flags, _addr = bctl.recvmsg(4096, socket.CMSG_SPACE(8 * 4))
     fds = _fds_from(ancdata)
     if not msg:
         os._exit(0)
     cmd = json.loads(msg).get("cmd")
     if cmd == "start" and len(fds) == 2 and not child:
-        return _start_runtime(bctl, spec, payload, fds, wake)
+        return _start_runtime(bctl, spec, fds, wake)
     if cmd == "reset":
         _kill_everyone()
         child = 0
@@ -264,15 +266,11 @@ def _command(
 
 
 def _start_runtime(
-    bctl: socket.socket,
-    spec: dict[str, Any],
-    payload: dict[str, Any],
-    fds: list[int],
-    wake: tuple[int, int],
+    bctl: socket.socket, spec: dict[str, Any], fds: list[int], wake: tuple[int, int]
 ) -> int:
     child = os.fork()
     if child == 0:
-        runtime_main(spec, payload, ctl_fd=fds[0], log_fd=fds[1], close=(bctl.fileno(), *wake))
+        runtime_main(spec, ctl_fd=fds[0], log_fd=fds[1], close=(bctl.fileno(), *wake))
     for fd in fds:
         os.close(fd)
     return child
@@ -291,15 +289,9 @@ def _fds_from(ancdata: list[tuple[int, int, bytes]]) -> list[int]:
 # ---------------------------------------------------------------- runtime process (C)
 
 
-def runtime_main(
-    spec: dict[str, Any],
-    payload: dict[str, Any],
-    *,
-    ctl_fd: int,
-    log_fd: int,
-    close: tuple[int, ...],
-) -> None:
-    """Drop every privilege, then run the Lambda runtime. Never returns."""
+def runtime_main(spec: dict[str, Any], *, ctl_fd: int, log_fd: int, close: tuple[int, ...]) -> None:
+    """Drop every privilege, then run the Lambda runtime, which receives its function's
+    environment from the host. Never returns."""
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -309,20 +301,31 @@ def runtime_main(
         os.setsid()
         linux.write_file("/proc/self/oom_score_adj", "1000")  # the OOM killer picks C, not B
         _drop_privileges(spec)
-        _set_rlimits(spec, payload)
+        _set_rlimits(spec)
         seccomp.install()
-        _set_environment(payload["env"], spec["packages"])
     except BaseException as exc:  # noqa: BLE001 - never run learner code half-isolated
         os.write(2, f"LambdaLab sandbox: isolation failed: {exc}\n".encode())
         os._exit(120)
     try:
-        bootstrap.run(3, payload["handler"])
+        bootstrap.run(3, configure=lambda init: _configure(spec, init))
     except BaseException:  # noqa: BLE001 - the runtime itself died
         import traceback
 
         traceback.print_exc()
         os._exit(1)
     os._exit(0)
+
+
+def _configure(spec: dict[str, Any], init: dict[str, Any]) -> None:
+    """Per function, once its init message arrives: tighter limits and Lambda's environment."""
+    mib = 1024 * 1024
+    limits = {resource.RLIMIT_FSIZE: int(init["tmp_size_mb"]) * mib}
+    if init.get("rlimit_memory_mb"):
+        limits[resource.RLIMIT_AS] = _current_vm_bytes() + int(init["rlimit_memory_mb"]) * mib
+    for which, value in limits.items():
+        resource.setrlimit(which, (value, value))  # only ever lowered: no privilege needed
+    _set_environment(init["env"], spec["packages"])
+    os.chdir("/var/task")
 
 
 def _setup_fds(ctl_fd: int, log_fd: int) -> None:
@@ -346,10 +349,10 @@ def _drop_privileges(spec: dict[str, Any]) -> None:
         raise OSError("privilege drop did not take effect")
 
 
-def _set_rlimits(spec: dict[str, Any], payload: dict[str, Any]) -> None:
+def _set_rlimits(spec: dict[str, Any]) -> None:
     limits = {
         resource.RLIMIT_NOFILE: 1024,
-        resource.RLIMIT_FSIZE: payload["tmp_size_mb"] * 1024 * 1024,
+        resource.RLIMIT_FSIZE: 10240 * 1024 * 1024,  # Lambda's largest /tmp; lowered per function
         resource.RLIMIT_CORE: 0,
         resource.RLIMIT_CPU: spec["cpu_seconds"],
         resource.RLIMIT_MEMLOCK: 0,
@@ -357,8 +360,6 @@ def _set_rlimits(spec: dict[str, Any], payload: dict[str, Any]) -> None:
     }
     if not spec["userns"]:
         limits[resource.RLIMIT_NPROC] = spec["max_processes"]
-    if payload["rlimit_memory_mb"]:
-        limits[resource.RLIMIT_AS] = _current_vm_bytes() + payload["rlimit_memory_mb"] * 1024 * 1024
     for which, value in limits.items():
         resource.setrlimit(which, (value, value))
 
@@ -370,7 +371,7 @@ def _current_vm_bytes() -> int:
 
 def _set_environment(env: dict[str, str], spec_packages: list[str]) -> None:
     os.environ.clear()
-    os.environ.update(env)
+    os.environ.update({str(k): str(v) for k, v in env.items()})
     time.tzset()
     stdlib = [p for p in sys.path if p.startswith(sys.base_prefix) and "site-packages" not in p]
     packages = sorted({os.path.dirname(p) for p in spec_packages})

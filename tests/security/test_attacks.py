@@ -300,8 +300,9 @@ def test_a18_daemons_die_with_the_environment():
     """)
     with Runtime(max_environments=1) as own:
         uid = own.invoke(cfg, owner="daemon", cold=True).payload
-        assert _processes_of(uid)  # the daemon outlives the invocation, as on Lambda
-    assert _processes_of(uid) == []  # but not its environment
+        daemons = set(_processes_of(uid))
+        assert daemons  # the daemon outlives the invocation, as on Lambda
+    assert not daemons & set(_processes_of(uid))  # but not its environment
 
 
 def test_a19_privileges_cannot_be_regained(rt):

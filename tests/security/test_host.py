@@ -74,9 +74,10 @@ def test_h1_h4_h5_nothing_survives_an_environment():
     uid = rt.invoke(cfg, owner="h1").payload
     slot = rt._cgroups.slots[f"uid-{uid}"]
     assert len(slot.pids()) >= 3  # the environment is alive and inside its cgroup
+    sandbox = set(_processes_of(uid))
     root_dir = rt._root_dir
     rt.close()
-    assert _processes_of(uid) == []
+    assert not sandbox & set(_processes_of(uid))
     assert not os.path.exists(slot.paths[0])  # slot cgroups are removed with the Runtime
     assert _mounts() == mounts_before  # all sandbox mounts lived in private namespaces
     assert not os.path.exists(root_dir)
@@ -197,13 +198,15 @@ def test_h7_a_killed_worker_leaves_no_environments_or_cgroups_behind():
         env={**os.environ, "PYTHONPATH": str(root)},
     )
     uid_text, slot_path = proc.stdout.readline().split()
-    assert os.path.isdir(slot_path) and _processes_of(int(uid_text))
+    # The pids, not the uid: once freed, another worker on this host may lease the same uid.
+    sandbox = set(_processes_of(int(uid_text)))
+    assert os.path.isdir(slot_path) and sandbox
     proc.kill()  # no close(): the worker dies abruptly
     proc.wait()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
     while time.monotonic() < deadline and (
-        os.path.exists(slot_path) or _processes_of(int(uid_text))
+        os.path.exists(os.path.dirname(slot_path)) or sandbox & set(_processes_of(int(uid_text)))
     ):
         time.sleep(0.05)
-    assert _processes_of(int(uid_text)) == []
+    assert not sandbox & set(_processes_of(int(uid_text)))
     assert not os.path.exists(os.path.dirname(slot_path))
