@@ -167,10 +167,17 @@ function setupAutosave(form) {
     // A local copy first: whatever the server says, the learner's text survives a reload.
     const files = codeFields(form);
     writeBackup(backupKey, files, false);
-    window.htmx.ajax("POST", form.dataset.autosaveUrl, {
-      source: form, target: status, swap: "innerHTML", values: {},
-    }).then(() => {
-      if (status.querySelector(".inline-error") === null) writeBackup(backupKey, files, true);
+    // Plain fetch, not htmx: htmx would post to the formaction of the last button pressed
+    // (Test or Submit) and queue a second job instead of saving.
+    fetch(form.dataset.autosaveUrl, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "HX-Request": "true" },
+    }).then(async (response) => {
+      status.innerHTML = await response.text();
+      if (response.ok) writeBackup(backupKey, files, true);
+    }).catch(() => {
+      status.innerHTML = '<span class="inline-error">Not saved: LambdaLab cannot be reached. '
+        + "Your code is kept in this browser.</span>";
     });
   };
   const schedule = () => {

@@ -219,3 +219,16 @@ def test_file_tabs_switch_with_the_arrow_keys(page):
     expect(page.get_by_role("tab", name="helpers.py")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_role("textbox", name="Code of helpers.py")).to_be_visible()
     expect(page.get_by_role("textbox", name="Handler code")).to_be_hidden()
+
+
+def test_autosave_right_after_test_saves_and_queues_nothing(page):
+    from lambdalab.submissions.models import Run
+
+    sign_up(page, "quickclicker")
+    page.goto("/exercises/first-handler/")
+    _replace_code(page, _solution("first-handler"))
+    page.get_by_label("Start from").select_option(index=1)  # schedules an autosave ...
+    page.get_by_role("button", name="Test", exact=True).click()  # ... that fires after this
+    expect(page.locator("#test-result")).to_contain_text("REPORT RequestId:", timeout=60_000)
+    expect(page.locator("#save-status")).to_contain_text("Draft saved")
+    assert Run.objects.filter(user__username="quickclicker").count() == 1
