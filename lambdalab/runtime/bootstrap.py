@@ -215,7 +215,7 @@ class Runtime:
         _attach_aws_channel(fds)
         context = LambdaContext(
             request_id=request_id,
-            deadline_ms=header["deadline_ms"],
+            deadline_ms=int(time.time() * 1000) + int(header["timeout_ms"]),
             invoked_function_arn=header["arn"],
         )
         try:

@@ -160,6 +160,7 @@ class Environment:
         )
 
     def _run_init(self, limit_s: float, logs: list[str]) -> _Outcome:
+        # The invoke is only sent after init_done, so INIT's output and the handler's never mix.
         collector = LogCollector(LOG_CAP_BYTES)
         self.handle.start_runtime()
         started = time.monotonic()
@@ -177,25 +178,29 @@ class Environment:
             self._reset()
         return outcome
 
-    def _run_invoke(self, event: bytes, request_id: str, aws: Any, logs: list[str]) -> _Outcome:
+    def _send_invoke(self, event: bytes, request_id: str, aws: Any) -> bool:
         cfg = self.config
-        collector = LogCollector(LOG_CAP_BYTES)
         header = {
             "type": "invoke",
             "id": request_id,
             "arn": cfg.function_arn,
-            "deadline_ms": int(time.time() * 1000) + cfg.timeout * 1000,
+            "timeout_ms": cfg.timeout * 1000,  # the deadline starts when the invoke does
             "trace": _trace_id(),
         }
         aws_sock = aws.connect() if aws is not None else None
-        started = time.monotonic()
-        deadline = started + cfg.timeout
         try:
             fds = [aws_sock.fileno()] if aws_sock is not None else []
-            sent = self.handle.send(header, event, fds, deadline - time.monotonic())
+            return self.handle.send(header, event, fds, float(cfg.timeout))
         finally:
             if aws_sock is not None:
                 aws_sock.close()  # the sandbox has its own copy now
+
+    def _run_invoke(self, event: bytes, request_id: str, aws: Any, logs: list[str]) -> _Outcome:
+        cfg = self.config
+        collector = LogCollector(LOG_CAP_BYTES)
+        started = time.monotonic()
+        deadline = started + cfg.timeout
+        sent = self._send_invoke(event, request_id, aws)
         result = self.handle.wait(deadline, collector) if sent else Event("exited", status=-9)
         elapsed = (time.monotonic() - started) * 1000
         self.handle.drain_logs(collector)
