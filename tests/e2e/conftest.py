@@ -95,6 +95,11 @@ def page(chromium, site):
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    # CodeMirror measures an editor when it scrolls into view; a full-page capture never scrolls.
+    for editor in page.locator(".cm-editor").all():
+        editor.scroll_into_view_if_needed()
+        page.wait_for_timeout(100)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path
 
