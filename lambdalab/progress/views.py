@@ -188,7 +188,12 @@ def event_save(request: HttpRequest, slug: str) -> HttpResponse:
             )
         return redirect(reverse("exercise_detail", args=[slug]) + f"?event=saved:{name}")
     context = workspace_context(
-        request, exercise, event_error=error, saved_name=name, event_text=body
+        request,
+        exercise,
+        event_error=error,
+        saved_name=name,
+        event_text=body,
+        chosen_event="" if error else f"saved:{name}",
     )
     return render(request, f"{EXERCISE_PAGE}#event-picker", context, status=422 if error else 200)
 

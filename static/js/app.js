@@ -4,6 +4,8 @@ import { setupWorkspace } from "./editor.js";
 import { drawCharts } from "./charts.js";
 
 window.htmx = htmx;
+// Controls needed only without JavaScript (e.g. "Load event") hide themselves, even after swaps.
+document.documentElement.classList.add("js");
 
 // Keep keyboard focus where the user was when htmx swaps a region they were in.
 document.addEventListener("htmx:afterSwap", (event) => {

@@ -240,7 +240,6 @@ export function setupWorkspace() {
   const eventTextarea = document.getElementById("event-json");
   const validate = setupValidation(form, eventTextarea);
   setupEventPicker(form, eventTextarea, validate);
-  document.querySelectorAll(".js-hidden").forEach((el) => { el.hidden = true; });
   const reset = document.getElementById("reset-form");
   reset?.addEventListener("submit", (event) => {
     if (!window.confirm(reset.dataset.confirm)) event.preventDefault();

@@ -197,6 +197,7 @@ def test_learner_saves_a_private_event_and_picks_it_later(
         **HTMX,
     )
     assert "Saved “grace”" in response.content.decode()
+    assert 'value="saved:grace" selected>grace<' in response.content.decode()
     assert SavedEvent.objects.get(user=student).body == body
     page = student_client.get(
         f"/exercises/{first_exercise.slug}/?event=saved:grace"
