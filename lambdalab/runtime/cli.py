@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         events = load_events(args.event)
         with (
             mock_account(args) as aws,
-            Runtime(max_environments=max(8, args.concurrency)) as runtime,
+            Runtime() as runtime,  # its slot limit applies: excess invocations wait
         ):
             invocations = run(args, config, events, runtime, aws)
     except UsageError as exc:
