@@ -50,9 +50,13 @@ def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
         s.lesson.pk: s for s in progress.lesson_summaries(user=request.user, lessons=lessons)
     }
     position = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
+    segments = _segments(lesson, request)
     context = {
         "lesson": lesson,
-        "segments": _segments(lesson, request),
+        "segments": segments,
+        "has_chart": any(
+            s.kind == "widget" and s.item.get("name") == "cost-calculator" for s in segments
+        ),
         "summary": summaries[lesson.pk],
         "previous": lessons[position - 1] if position > 0 else None,
         "next": lessons[position + 1] if position + 1 < len(lessons) else None,

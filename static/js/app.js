@@ -1,7 +1,6 @@
-// LambdaLab's front-end entry point: htmx, the code editor and the charts, from our own origin.
+// LambdaLab's front-end entry point on every page: htmx, from our own origin. The exercise page
+// adds workspace.js (the code editor) and pages with charts add labs.js.
 import htmx from "htmx.org";
-import { setupWorkspace } from "./editor.js";
-import { drawCharts } from "./charts.js";
 
 window.htmx = htmx;
 // Controls needed only without JavaScript (e.g. "Load event") hide themselves, even after swaps.
@@ -26,9 +25,3 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
 });
 
-document.addEventListener("htmx:load", (event) => drawCharts(event.detail.elt));
-
-document.addEventListener("DOMContentLoaded", () => {
-  setupWorkspace();
-  drawCharts();
-});

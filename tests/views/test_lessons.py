@@ -155,3 +155,13 @@ def test_concurrency_lab_partial_shows_throttles(anonymous, db):
     ).content.decode()
     assert 'data-testid="environments">3<' in page
     assert 'data-testid="throttles">5<' in page
+
+
+def test_pages_load_only_the_scripts_they_use(student_client, curriculum):
+    plain = student_client.get("/lessons/what-is-serverless/").content.decode()
+    assert "dist/app.js" in plain
+    assert "dist/labs.js" not in plain and "dist/workspace.js" not in plain
+    calculator = student_client.get("/lessons/serverless-vs-ec2/").content.decode()
+    assert "dist/labs.js" in calculator
+    exercise = student_client.get("/exercises/first-handler/").content.decode()
+    assert "dist/workspace.js" in exercise
