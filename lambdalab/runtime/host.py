@@ -213,17 +213,30 @@ class SandboxHandle:
                 pipe.write(json.dumps(payload).encode())
         except BrokenPipeError:
             pass  # the sandbox died during set-up; its reason follows
-        line = self._read_status_line()
-        if "error" in line:
-            raise IsolationUnavailable(line["error"])
-        self.sandbox_pidfd = os.pidfd_open(int(line["pid"]))
+        self._await("ready")
+
+    def wait_isolated(self) -> None:
+        """Block until the sandbox has isolated itself (used to hold spares ready)."""
+        self._await("isolated")
+
+    def _await(self, wanted: str) -> None:
+        if self.sandbox_pidfd < 0:
+            line = self._read_status_line()
+            if "error" in line:
+                raise IsolationUnavailable(line["error"])
+            self.sandbox_pidfd = os.pidfd_open(int(line["pid"]))
         self.bctl.settimeout(SANDBOX_READY_TIMEOUT_S)
         try:
-            msg = json.loads(self.bctl.recv(4096) or b'{"ev": "fatal", "error": "sandbox died"}')
+            while True:
+                raw = self.bctl.recv(4096) or b'{"ev": "fatal", "error": "sandbox died"}'
+                msg = json.loads(raw)
+                if msg.get("ev") != "isolated" or wanted == "isolated":
+                    break
         except (TimeoutError, ValueError) as exc:
             raise IsolationUnavailable(f"sandbox set-up did not finish ({exc})") from exc
-        self.bctl.settimeout(None)
-        if msg.get("ev") != "ready":
+        finally:
+            self.bctl.settimeout(None)
+        if msg.get("ev") != wanted:
             raise IsolationUnavailable(str(msg.get("error", "sandbox set-up failed")))
 
     def _read_status_line(self) -> dict[str, Any]:

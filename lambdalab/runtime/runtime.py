@@ -367,18 +367,30 @@ class Runtime:
             wanted = self.spares - len(self._spares) - self._pending_spares
             if self._closed or self._zygote is None or wanted <= 0:
                 return
+            victim = None
             if self._live >= self.max_environments:
-                return
+                victim = self._oldest_idle()  # spares keep their slots: a cold start is likelier
+                if victim is None:  # than a return to the least recently used environment
+                    return
             self._live += 1
             self._pending_spares += 1
             thread = threading.Thread(target=self._make_spare, daemon=True)
             self._teardowns.add(thread)
+        if victim is not None:
+            self._destroy_later(victim)
         thread.start()
 
     def _make_spare(self) -> None:
         sandbox = None
         with contextlib.suppress(Exception):  # a failed spare only costs the next cold start
             sandbox = self._start_sandbox(128)
+            try:
+                sandbox.handle.wait_isolated()  # only a fully isolated sandbox is a spare
+            except BaseException:
+                sandbox.handle.kill()
+                SlotLeases.release(sandbox.uid_lease[1])
+                sandbox = None
+                raise
         with self._lock:
             self._pending_spares -= 1
             self._teardowns.discard(threading.current_thread())

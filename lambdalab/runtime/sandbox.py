@@ -134,6 +134,7 @@ def sandbox_init(
         rootfs.isolate_filesystem(spec)
         wake = _watch_children()
         child = _start_runtime(bctl, spec, first, wake) if first else 0
+        _send(bctl, {"ev": "isolated"})
         payload = _read_payload(payload_fd)  # a spare sandbox waits here for its function
         rootfs.install_function(payload)
         linux.sethostname(payload["hostname"])
