@@ -88,14 +88,38 @@ def isolate_filesystem(spec: dict[str, Any]) -> None:
         _remount_readonly("/", linux.MS_NOSUID | linux.MS_NODEV)
 
 
-def install_function(payload: dict[str, Any]) -> None:
+def install_function(payload: dict[str, Any], *, read_only: list[str] = ()) -> None:
     """The function's own filesystem: /tmp of its ephemeral-storage size, its code in a
-    read-only /var/task."""
-    _mount_tmpfs("/tmp", payload["tmp_size_mb"], "1777", inodes=65536)  # noqa: S108 - the sandbox's own /tmp
+    read-only /var/task. `read_only` are the template's binds, to keep visible if they live
+    under /tmp (a project checked out there)."""
+    _mount_own_tmp(payload["tmp_size_mb"], [p for p in read_only if _under_tmp(p)])
     _mount_tmpfs("/var/task", 16, "755", inodes=8192)
     _write_code("/var/task", payload["code"])
     _remount_readonly("/var/task", linux.MS_NOSUID | linux.MS_NODEV)
     os.chdir("/var/task")
+
+
+def _under_tmp(path: str) -> bool:
+    return path == "/tmp" or path.startswith("/tmp/")  # noqa: S108 - the sandbox's own /tmp
+
+
+def _mount_own_tmp(size_mb: int, hidden: list[str]) -> None:
+    """Mount the function's /tmp; binds that the new tmpfs would cover are carried over
+    through /opt (an empty mount point of the template) and put back read-only."""
+    if hidden:
+        linux.mount("/tmp", "/opt", None, linux.MS_BIND | linux.MS_REC)  # noqa: S108
+    _mount_tmpfs("/tmp", size_mb, "1777", inodes=65536)  # noqa: S108 - the sandbox's own /tmp
+    for path in hidden:
+        source = "/opt" + path.removeprefix("/tmp")  # noqa: S108
+        if os.path.isdir(source):
+            os.makedirs(path, mode=0o755, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            open(path, "w").close()  # noqa: SIM115 - an empty mount point for a module file
+        linux.mount(source, path, None, linux.MS_BIND | linux.MS_REC)
+        _remount_readonly(path, _locked_flags(source))
+    if hidden:
+        linux.umount2("/opt", linux.MNT_DETACH)
 
 
 def _namespaces(spec: dict[str, Any]) -> int:

@@ -14,6 +14,7 @@ writes: the zygote never holds them.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -136,7 +137,7 @@ def sandbox_init(
         child = _start_runtime(bctl, spec, first, wake) if first else 0
         _send(bctl, {"ev": "isolated"})
         payload = _read_payload(payload_fd)  # a spare sandbox waits here for its function
-        rootfs.install_function(payload)
+        rootfs.install_function(payload, read_only=[*spec["packages"], *spec["ro_binds"]])
         linux.sethostname(payload["hostname"])
         _close_other_fds(keep={bctl_fd, status_fd, *wake})
     except BaseException as exc:  # noqa: BLE001 - fail closed with the reason
@@ -294,6 +295,8 @@ def runtime_main(spec: dict[str, Any], *, ctl_fd: int, log_fd: int, close: tuple
     """Drop every privilege, then run the Lambda runtime, which receives its function's
     environment from the host. Never returns."""
     try:
+        gc.freeze()  # inherited objects stay shared: the collector never touches them
+        gc.enable()
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for fd in close:
