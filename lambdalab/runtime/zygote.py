@@ -149,6 +149,7 @@ def _start_forker(spec: dict, close: list[socket.socket]) -> socket.socket:
     os.closerange(3, theirs.fileno())
     os.closerange(theirs.fileno() + 1, 65536)
     try:
+        gc.disable()  # forkers and sandbox inits make little garbage; scans would only copy pages
         for procs_file in spec["cgroup_procs"]:
             linux.write_file(procs_file, str(os.getpid()))
         rootfs.prepare_slot(spec)
