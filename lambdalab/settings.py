@@ -98,6 +98,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Code may be up to 3 MB (the Lambda console's limit); a form post carries it with room to spare,
+# so an oversize upload gets LambdaLab's own message rather than Django's 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
