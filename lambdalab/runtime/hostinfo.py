@@ -59,3 +59,16 @@ def system_binds() -> list[str]:
             continue
         binds.append(path)
     return binds
+
+
+def remove_stale_root_dirs(parent: str) -> None:
+    """Remove the (empty) sandbox mount points of Runtimes whose process is gone."""
+    for name in os.listdir(parent):
+        if not name.startswith("lambdalab-root-"):
+            continue
+        pid = name.split("-")[2]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            try:
+                os.rmdir(os.path.join(parent, name))
+            except OSError:
+                pass

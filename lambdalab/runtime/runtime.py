@@ -446,7 +446,8 @@ class Runtime:
             raise IsolationUnavailable("unprivileged user namespaces are disabled on this host")
         import tempfile
 
-        self._root_dir = tempfile.mkdtemp(prefix="lambdalab-root-")
+        hostinfo.remove_stale_root_dirs(tempfile.gettempdir())
+        self._root_dir = tempfile.mkdtemp(prefix=f"lambdalab-root-{os.getpid()}-")
         self._binds, self._packages = hostinfo.system_binds(), hostinfo.runtime_packages()
         self._leases = SlotLeases(base_uid=self._uid_base, count=4096)
         self._zygote = Zygote()

@@ -64,6 +64,7 @@ def serve(sock: socket.socket) -> None:
         msg, fds = _receive(sock)
         spec = json.loads(msg)
         slot = spec.get("slot")
+        _root_dirs.add(spec["root_dir"])
         # No reply: the environment reports on its own status pipe (EOF if anything died).
         if slot and spec["cgroup_procs"]:
             _slot_dirs.update(os.path.dirname(p) for p in spec["cgroup_procs"])
@@ -75,6 +76,7 @@ def serve(sock: socket.socket) -> None:
 
 
 _slot_dirs: set[str] = set()
+_root_dirs: set[str] = set()
 _forkers: dict[str, socket.socket] = {}
 
 
@@ -106,6 +108,11 @@ def _exit_cleanly() -> None:
                 time.sleep(0.01)  # forkers and environments are still exiting
     for parent in parents:
         remove_tree(parent)
+    for root_dir in _root_dirs:  # the (empty) mount point of the sandboxes' roots
+        try:
+            os.rmdir(root_dir)
+        except OSError:
+            pass
     os._exit(0)
 
 

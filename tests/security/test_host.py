@@ -186,7 +186,7 @@ def test_h7_a_killed_worker_leaves_no_environments_or_cgroups_behind():
         cfg = FunctionConfig(code={"lambda_function.py":
             "import os\\ndef lambda_handler(e, c):\\n    return os.getuid()\\n"})
         uid = rt.invoke(cfg, owner="killed").payload
-        print(uid, rt._cgroups.slots[f"uid-{uid}"].paths[0], flush=True)
+        print(uid, rt._cgroups.slots[f"uid-{uid}"].paths[0], rt._root_dir, flush=True)
         time.sleep(60)
     """)
     root = Path(__file__).resolve().parents[2]
@@ -197,7 +197,7 @@ def test_h7_a_killed_worker_leaves_no_environments_or_cgroups_behind():
         text=True,
         env={**os.environ, "PYTHONPATH": str(root)},
     )
-    uid_text, slot_path = proc.stdout.readline().split()
+    uid_text, slot_path, root_dir = proc.stdout.readline().split()
     # The pids, not the uid: once freed, another worker on this host may lease the same uid.
     sandbox = set(_processes_of(int(uid_text)))
     assert os.path.isdir(slot_path) and sandbox
@@ -205,8 +205,11 @@ def test_h7_a_killed_worker_leaves_no_environments_or_cgroups_behind():
     proc.wait()
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and (
-        os.path.exists(os.path.dirname(slot_path)) or sandbox & set(_processes_of(int(uid_text)))
+        os.path.exists(os.path.dirname(slot_path))
+        or os.path.exists(root_dir)
+        or sandbox & set(_processes_of(int(uid_text)))
     ):
         time.sleep(0.05)
     assert not sandbox & set(_processes_of(int(uid_text)))
     assert not os.path.exists(os.path.dirname(slot_path))
+    assert not os.path.exists(root_dir)
