@@ -8,7 +8,6 @@ sleeping inside botocore while a worker slot waits.
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,31 +24,18 @@ from lambdalab.cloud.models import (
     Teardown,
     Verification,
 )
+from lambdalab.core.jobs import job_claim, job_finish
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300
 
 
-def claim(model: type[CloudJob], job_id: int) -> str | None:
-    """Atomically move a queued job to running; None if another delivery got it first."""
-    token = str(uuid.uuid4())
-    claimed = model.objects.filter(pk=job_id, status=Status.QUEUED).update(
-        status=Status.RUNNING,
-        started_at=timezone.now(),
-        claim_token=token,
-        deliveries=F("deliveries") + 1,
-    )
-    return token if claimed else None
+claim = job_claim
 
 
 def finish(model: type[CloudJob], job_id: int, token: str, **fields) -> bool:
     """Write the result only if this delivery still holds the claim."""
-    written = model.objects.filter(pk=job_id, status=Status.RUNNING, claim_token=token).update(
-        status=fields.pop("status", Status.FINISHED), finished_at=timezone.now(), **fields
-    )
-    if not written:
-        logger.warning("%s %s: result dropped, the claim moved on", model.__name__, job_id)
-    return bool(written)
+    return job_finish(model, job_id, token, **fields)
 
 
 def backoff_seconds(retries: int) -> int:

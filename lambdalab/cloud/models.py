@@ -11,15 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-
-class Status(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    FINISHED = "finished", "Finished"
-    ERROR = "error", "Error"
-
-
-PENDING = (Status.QUEUED, Status.RUNNING)
+from lambdalab.core.jobs import PENDING, Status
 
 
 class AuthMode(models.TextChoices):

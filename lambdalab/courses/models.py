@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from lambdalab.core.jobs import Status
+
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
@@ -144,11 +146,7 @@ class Regrade(models.Model):
         return reverse("regrade_detail", args=[self.course_id, self.pk])
 
 
-class ItemStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    FINISHED = "finished", "Finished"
-    ERROR = "error", "Error"
+ItemStatus = Status  # a regrade item is a background job like any other
 
 
 class RegradeItem(models.Model):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from lambdalab.core.jobs import job_claim
 from lambdalab.courses.models import (
     Course,
     ItemStatus,
@@ -88,14 +88,7 @@ def _enqueue(item_ids: list[int], *, countdown: int = 0) -> None:
 
 
 def _claim(item_id: int) -> str | None:
-    token = str(uuid.uuid4())
-    claimed = RegradeItem.objects.filter(pk=item_id, status=ItemStatus.QUEUED).update(
-        status=ItemStatus.RUNNING,
-        started_at=timezone.now(),
-        claim_token=token,
-        deliveries=F("deliveries") + 1,
-    )
-    return token if claimed else None
+    return job_claim(RegradeItem, item_id)
 
 
 def regrade_item_grade(*, item_id: int, runtime: Any = None) -> bool:

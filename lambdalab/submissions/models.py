@@ -11,15 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from lambdalab.core.jobs import PENDING, Status
 
-class Status(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    FINISHED = "finished", "Finished"
-    ERROR = "error", "Error"
-
-
-PENDING = (Status.QUEUED, Status.RUNNING)
+__all__ = ["PENDING", "Run", "Status", "Submission"]
 
 
 class Job(models.Model):

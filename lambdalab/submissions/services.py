@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from lambdalab.core.jobs import job_claim, job_finish
 from lambdalab.submissions import limits, sandbox
 from lambdalab.submissions.errors import InfrastructureError, Refused
 from lambdalab.submissions.models import Run, Status, Submission
@@ -90,26 +90,12 @@ def _enqueue_on_commit(job: Run | Submission) -> None:
 # --- claim and execute --------------------------------------------------------------------------
 
 
-def _claim(model, job_id: int) -> str | None:
-    """Atomically move a queued job to running; None if another delivery got it first."""
-    token = str(uuid.uuid4())
-    claimed = model.objects.filter(pk=job_id, status=Status.QUEUED).update(
-        status=Status.RUNNING,
-        started_at=timezone.now(),
-        claim_token=token,
-        deliveries=F("deliveries") + 1,
-    )
-    return token if claimed else None
+_claim = job_claim
 
 
 def _finish(model, job_id: int, token: str, **fields) -> bool:
     """Write the result only if this delivery still holds the claim (a reaped job may not)."""
-    written = model.objects.filter(pk=job_id, status=Status.RUNNING, claim_token=token).update(
-        finished_at=timezone.now(), **fields
-    )
-    if not written:
-        logger.warning("%s %s: result dropped, the claim moved on", model.__name__, job_id)
-    return bool(written)
+    return job_finish(model, job_id, token, **fields)
 
 
 def run_execute(*, run_id: int) -> bool:
