@@ -108,7 +108,9 @@ class Learner:
         response = self._post(
             f"/exercises/{SLUG}/submit/", {"file:lambda_function.py": SOLUTION}, self.exercise_page
         )
-        location = response.headers["Location"]
+        with response:  # read and close it, or the server keeps the connection open
+            response.read()
+            location = response.headers["Location"]
         return int(re.search(r"/submissions/(\d+)/", location).group(1))
 
     def _read(self, url: str) -> str:
