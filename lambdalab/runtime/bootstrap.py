@@ -301,7 +301,7 @@ def run(ctl_fd: int, configure: Any) -> None:
     `configure`, then runs INIT and serves invokes."""
     sock = socket.socket(fileno=ctl_fd)
     try:
-        header, _body, _fds = channel.recv_blocking(sock, 0)
+        header, _body, fds = channel.recv_blocking(sock, 0)
     except (EOFError, channel.ProtocolError, ValueError):
         os._exit(0)
     if header.get("type") != "init":
@@ -310,7 +310,11 @@ def run(ctl_fd: int, configure: Any) -> None:
     runtime = Runtime(sock, str(header["handler"]))
     runtime.setup_process()
     try:
-        func = runtime.init()
+        _attach_aws_channel(fds)  # module-level AWS calls reach the first invocation's account
+        try:
+            func = runtime.init()
+        finally:
+            _release_aws_channel(fds)
         if func is None:
             os._exit(0)
         runtime.serve(func)

@@ -129,7 +129,7 @@ class Environment:
             if self.cgroup:
                 self.cgroup.reset_peak()
             logs.append(formats.init_start_line(cfg.runtime, cfg.region))
-            first = self._run_init(INIT_LIMIT_S, logs)
+            first = self._run_init(INIT_LIMIT_S, logs, aws)
             init_ms = first.elapsed_ms
             if first.kind != "ok":
                 logs.append(_init_report(first, "init"))
@@ -146,7 +146,7 @@ class Environment:
         """Lambda retries a failed INIT inside the first invoke, under the function timeout."""
         logs.append(formats.start_line(request_id, self.config.version))
         started = time.monotonic()
-        retry = self._run_init(float(self.config.timeout), logs)
+        retry = self._run_init(float(self.config.timeout), logs, aws)
         if retry.kind == "ok":
             outcome = self._run_invoke(event, request_id, aws, logs)
             outcome.elapsed_ms += retry.elapsed_ms
@@ -159,12 +159,14 @@ class Environment:
             retry, request_id, logs, init_ms=init_ms, cold=True, report_init=False, init_failed=True
         )
 
-    def _run_init(self, limit_s: float, logs: list[str]) -> _Outcome:
+    def _run_init(self, limit_s: float, logs: list[str], aws: Any) -> _Outcome:
         # The invoke is only sent after init_done, so INIT's output and the handler's never mix.
+        # INIT code may call AWS (module-level calls are common): it gets the first
+        # invocation's channel, as a Lambda cold start talks to the invoking account.
         collector = LogCollector(LOG_CAP_BYTES)
         self.handle.start_runtime()
         started = time.monotonic()
-        if self.handle.send(self._init_message(), b"", [], limit_s):
+        if self._send_with_aws(self._init_message(), b"", aws, limit_s):
             event = self.handle.wait(started + limit_s, collector)
         else:
             event = Event("exited", status=-9)
@@ -187,10 +189,14 @@ class Environment:
             "timeout_ms": cfg.timeout * 1000,  # the deadline starts when the invoke does
             "trace": _trace_id(),
         }
+        return self._send_with_aws(header, event, aws, float(cfg.timeout))
+
+    def _send_with_aws(self, header: dict[str, Any], body: bytes, aws: Any, limit_s: float) -> bool:
+        """Send one message, with a fresh connection to the run's mock AWS when there is one."""
         aws_sock = aws.connect() if aws is not None else None
         try:
             fds = [aws_sock.fileno()] if aws_sock is not None else []
-            return self.handle.send(header, event, fds, float(cfg.timeout))
+            return self.handle.send(header, body, fds, limit_s)
         finally:
             if aws_sock is not None:
                 aws_sock.close()  # the sandbox has its own copy now

@@ -101,3 +101,38 @@ def test_without_a_mock_account_the_handler_cannot_reach_aws(runtime):
     inv = runtime.invoke(_config(STOP_DEV), {}, owner="ada")
     assert inv.status == "error" and "EndpointConnectionError" in inv.payload["errorType"]
     assert "Could not connect to the endpoint URL" in inv.payload["errorMessage"]
+
+
+LOAD_CONFIG_AT_INIT = """
+import boto3
+
+# Module-level AWS calls run once per cold start, as learners are taught to do on Lambda.
+s3 = boto3.client("s3")
+BUCKETS = sorted(b["Name"] for b in s3.list_buckets()["Buckets"])
+
+def lambda_handler(event, context):
+    return {"buckets_seen_at_init": BUCKETS,
+            "buckets_now": sorted(b["Name"] for b in s3.list_buckets()["Buckets"])}
+"""
+
+
+def test_aws_calls_in_init_code_reach_the_first_invocations_account(runtime):
+    config = _config(LOAD_CONFIG_AT_INIT)
+    with MockAccount.start(fixtures=typical_fixture()) as acct:
+        cold = runtime.invoke(config, {}, owner="grace", aws=acct)
+        acct.boto3_client("s3").create_bucket(Bucket="made-later")
+        warm = runtime.invoke(config, {}, owner="grace", aws=acct)
+        expected = sorted(b["Name"] for b in acct.boto3_client("s3").list_buckets()["Buckets"])
+    assert cold.status == "success", cold.logs
+    assert cold.cold_start and not warm.cold_start
+    assert cold.payload["buckets_seen_at_init"] == cold.payload["buckets_now"]
+    # INIT ran once: the warm invoke still holds what INIT saw, and sees the new bucket live.
+    assert "made-later" not in warm.payload["buckets_seen_at_init"]
+    assert warm.payload["buckets_now"] == expected
+
+
+def test_init_code_without_a_mock_account_fails_as_an_init_error(runtime):
+    inv = runtime.invoke(_config(LOAD_CONFIG_AT_INIT), {}, owner="hedy")
+    assert inv.status == "error" and inv.cold_start
+    assert inv.payload["errorType"] == "EndpointConnectionError"
+    assert "INIT_REPORT" in inv.logs
