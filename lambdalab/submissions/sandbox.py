@@ -64,11 +64,11 @@ def worst_case_seconds(job) -> float:
         return float(job.config.get("timeout", 3)) + 10
     exercise = exercise_content(job.exercise_version)
     timeout = float(job.config.get("timeout", exercise.timeout))
-    invocations = sum(_test_invocations(test) for test in exercise.tests)
+    invocations = sum(test_invocations(test) for test in exercise.tests)
     return invocations * (timeout + 10)  # + INIT (10 s) per invocation in the worst case
 
 
-def _test_invocations(test) -> int:
+def test_invocations(test) -> int:
     repeat = 1
     for check in test.checks:
         options = getattr(check, "options", None) or {}
