@@ -237,3 +237,8 @@ CELERY_BEAT_SCHEDULE["reap-stuck-cloud-jobs"] = {
     "schedule": float(env_int("JOBS_REAP_INTERVAL_SECONDS", 30)),
     "options": {"queue": "deploy", "expires": 60},
 }
+CELERY_BEAT_SCHEDULE["reap-stuck-regrades"] = {
+    "task": "courses.reap_stuck_regrades",
+    "schedule": float(env_int("JOBS_REAP_INTERVAL_SECONDS", 30)),
+    "options": {"queue": "batch", "expires": 60},
+}

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from lambdalab.core.jobs import Status
 
@@ -159,6 +160,7 @@ class RegradeItem(models.Model):
     status = models.CharField(max_length=10, choices=ItemStatus.choices, default=ItemStatus.QUEUED)
     claim_token = models.CharField(max_length=36, blank=True)
     deliveries = models.PositiveIntegerField(default=0)
+    enqueued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     old_version = models.ForeignKey(

@@ -148,7 +148,12 @@ def _retry_or_fail(item: RegradeItem, token: str, exc: Exception) -> None:
     if item.deliveries >= MAX_DELIVERIES:
         mine.update(status=ItemStatus.ERROR, finished_at=timezone.now(), error_message=str(exc))
         _mark_ready_when_done(item.regrade_id)
-    elif mine.update(status=ItemStatus.QUEUED, claim_token="", error_message=str(exc)):
+    elif mine.update(
+        status=ItemStatus.QUEUED,
+        claim_token="",
+        error_message=str(exc),
+        enqueued_at=timezone.now() + timedelta(seconds=2**item.deliveries),
+    ):
         _enqueue([item.pk], countdown=2**item.deliveries)
 
 
@@ -172,8 +177,68 @@ def regrade_resume(*, regrade: Regrade, stale_after: timedelta = timedelta(minut
     regrade.items.filter(pk__in=ids, status=ItemStatus.RUNNING).update(
         status=ItemStatus.QUEUED, claim_token=""
     )
+    regrade.items.filter(pk__in=ids).update(enqueued_at=now)
     _enqueue(ids)
     return len(ids)
+
+
+@dataclass(frozen=True)
+class RegradeReapReport:
+    requeued_queued: int
+    requeued_running: int
+    failed: int
+
+
+def regrades_reap() -> RegradeReapReport:
+    """The periodic sweep (celery beat): every regrade item reaches a final state.
+
+    An item queued for longer than JOBS_QUEUED_STALE_SECONDS lost its message (Redis restarted)
+    and is sent again; one running past its tests' worst case lost its worker and is queued
+    again, or marked an error after MAX_DELIVERIES. Re-sending is safe: a duplicate message
+    finds the item claimed and does nothing.
+    """
+    from django.conf import settings
+
+    from lambdalab.submissions import sandbox
+
+    now = timezone.now()
+    stale_queued = now - timedelta(seconds=settings.JOBS_QUEUED_STALE_SECONDS)
+    requeued = []
+    for item in RegradeItem.objects.filter(status=ItemStatus.QUEUED, enqueued_at__lt=stale_queued):
+        if RegradeItem.objects.filter(pk=item.pk, status=ItemStatus.QUEUED).update(enqueued_at=now):
+            requeued.append(item.pk)
+    _enqueue(requeued)
+    counts = {"running": 0, "failed": 0}
+    running = RegradeItem.objects.filter(status=ItemStatus.RUNNING).select_related(
+        "regrade__version", "submission"
+    )
+    for item in running:
+        limit = _worst_case_seconds(item, sandbox) + settings.JOBS_RUNNING_GRACE_SECONDS
+        if item.started_at + timedelta(seconds=limit) > now:
+            continue
+        mine = RegradeItem.objects.filter(
+            pk=item.pk, status=ItemStatus.RUNNING, claim_token=item.claim_token
+        )
+        if item.deliveries >= MAX_DELIVERIES:
+            if mine.update(
+                status=ItemStatus.ERROR,
+                finished_at=now,
+                error_message="The worker stopped while regrading this, several times.",
+            ):
+                counts["failed"] += 1
+                _mark_ready_when_done(item.regrade_id)
+        elif mine.update(status=ItemStatus.QUEUED, claim_token="", enqueued_at=now):
+            counts["running"] += 1
+            _enqueue([item.pk])
+    return RegradeReapReport(len(requeued), counts["running"], counts["failed"])
+
+
+def _worst_case_seconds(item: RegradeItem, sandbox: Any) -> float:
+    """How long grading this item may legitimately take: every invocation at its timeout."""
+    exercise = item.regrade.version.content()
+    timeout = float((item.submission.config or {}).get("timeout", exercise.timeout))
+    invocations = sum(sandbox.test_invocations(test) for test in exercise.tests)
+    return invocations * (timeout + 10)
 
 
 @dataclass(frozen=True)

@@ -143,3 +143,84 @@ def test_discarded_regrade_changes_nothing_and_cannot_be_applied(
         regrades.regrade_apply(regrade=regrade, user=instructor)
     s.refresh_from_db()
     assert s.score == 1.0 and not ScoreNotice.objects.exists()
+
+
+def test_the_reaper_resends_regrade_items_whose_message_was_lost(
+    course, doubling, instructor, student, enqueued, settings
+):
+    """Redis restarted during a class-wide regrade: the periodic sweep sends the items again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
+    publish_doubling(TEST_N2, TEST_N3)
+    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+    item = regrade.items.get()
+
+    assert regrades.regrades_reap().requeued_queued == 0  # just queued: still in the broker
+    stale = timezone.now() - timedelta(seconds=settings.JOBS_QUEUED_STALE_SECONDS + 1)
+    regrade.items.update(enqueued_at=stale)
+    report = regrades.regrades_reap()
+
+    assert report.requeued_queued == 1
+    assert enqueued == [("courses.regrade_item", item.pk, "batch")]
+    assert regrades.regrades_reap().requeued_queued == 0  # not sent twice in a row
+
+
+def test_the_reaper_requeues_an_item_whose_worker_died_and_gives_up_after_repeated_deaths(
+    course, doubling, instructor, student, enqueued
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
+    publish_doubling(TEST_N2, TEST_N3)
+    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+    item = regrade.items.get()
+    long_ago = timezone.now() - timedelta(hours=2)
+
+    for delivery in range(1, regrades.MAX_DELIVERIES + 1):
+        assert regrades._claim(item.pk) is not None  # a worker took it ...
+        regrade.items.update(started_at=long_ago)  # ... and was SIGKILLed long ago
+        report = regrades.regrades_reap()
+        item.refresh_from_db()
+        if delivery < regrades.MAX_DELIVERIES:
+            assert report.requeued_running == 1 and item.status == ItemStatus.QUEUED
+        else:
+            assert report.failed == 1 and item.status == ItemStatus.ERROR
+
+    regrade.refresh_from_db()
+    assert "several times" in item.error_message
+    assert regrade.status == RegradeStatus.READY  # the instructor can still review and apply
+    assert len(enqueued) == regrades.MAX_DELIVERIES - 1
+
+
+def test_the_reaper_leaves_a_regrade_that_is_still_running_alone(
+    course, doubling, instructor, student, enqueued
+):
+    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
+    publish_doubling(TEST_N2, TEST_N3)
+    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+    item = regrade.items.get()
+    token = regrades._claim(item.pk)
+
+    assert regrades.regrades_reap() == regrades.RegradeReapReport(0, 0, 0)
+    item.refresh_from_db()
+    assert item.status == ItemStatus.RUNNING and item.claim_token == token
+
+
+def test_celery_beat_sweeps_regrades_like_submissions_and_cloud_jobs():
+    from django.conf import settings
+
+    from lambdalab.celery import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {
+        "submissions.reap_stuck_jobs",
+        "cloud.reap_stuck_jobs",
+        "courses.reap_stuck_regrades",
+    } <= scheduled
+    app.loader.import_default_modules()
+    assert scheduled <= set(app.tasks)
