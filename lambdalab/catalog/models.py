@@ -7,6 +7,9 @@ pages. Nothing is ever deleted by a sync: removed content is archived.
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -18,6 +21,12 @@ if TYPE_CHECKING:
 
 # Parsing a lesson takes tens of milliseconds; the same stored files always parse the same.
 _PARSED_LESSONS: dict[tuple[str, str], content.Lesson] = {}
+# Parsing an exercise takes ~5 ms, on every Submit and again in the worker: keep the last few per
+# process, keyed by what the parse reads (the slug and a digest of the very files parsed), so an
+# edited or newly published version can never be answered from an older parse.
+_PARSED_EXERCISES: OrderedDict[tuple[str, str], content.Exercise] = OrderedDict()
+_PARSED_EXERCISES_LIMIT = 256
+_parsed_exercises_lock = threading.Lock()
 
 
 class Lesson(models.Model):
@@ -153,14 +162,36 @@ class ExerciseVersion(models.Model):
         return f"{self.exercise.slug} v{self.number}"
 
     def content(self) -> content.Exercise:
-        """The parsed exercise of this version (for grading and pages)."""
-        from lambdalab.catalog.exercise_loader import parse_exercise
+        """The parsed exercise of this version (for grading and pages).
 
+        Each row object gets its own copy (the Exercise dataclass is mutable); the parse itself
+        is shared by the process. Load the row with its exercise (``select_related``) and this
+        costs no query.
+        """
         cached = getattr(self, "_content", None)
         if cached is None:
-            base = f"lessons/{self.exercise.lesson.dir_name}/exercises/{self.exercise.slug}"
-            cached = self._content = parse_exercise(self.exercise.slug, self.files, base=base)
+            cached = self._content = copy.deepcopy(self._parsed())
         return cached
+
+    def _parsed(self) -> content.Exercise:
+        from lambdalab.catalog.exercise_loader import parse_exercise
+        from lambdalab.catalog.services import files_hash
+
+        # The parse depends on the slug and the files only (the folder path names problems,
+        # and a parse with problems raises, so it is never kept).
+        key = (self.exercise.slug, files_hash(self.files))
+        with _parsed_exercises_lock:
+            parsed = _PARSED_EXERCISES.get(key)
+            if parsed is not None:
+                _PARSED_EXERCISES.move_to_end(key)
+                return parsed
+        base = f"lessons/{self.exercise.lesson.dir_name}/exercises/{self.exercise.slug}"
+        parsed = parse_exercise(self.exercise.slug, self.files, base=base)
+        with _parsed_exercises_lock:
+            _PARSED_EXERCISES[key] = parsed
+            while len(_PARSED_EXERCISES) > _PARSED_EXERCISES_LIMIT:
+                _PARSED_EXERCISES.popitem(last=False)
+        return parsed
 
     @property
     def visible_tests(self) -> list[dict[str, Any]]:

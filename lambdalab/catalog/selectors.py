@@ -31,7 +31,11 @@ def quiz_get(*, lesson: Lesson, quiz_id: str) -> Quiz:
 def exercise_get(*, slug: str) -> Exercise:
     """A published exercise by slug with its current version (Http404 when missing/archived)."""
     queryset = Exercise.objects.select_related("current_version", "lesson")
-    return get_object_or_404(queryset, slug=slug, archived=False)
+    exercise = get_object_or_404(queryset, slug=slug, archived=False)
+    if exercise.current_version is not None:
+        # The version's content() needs the exercise's slug: hand it the row we already have.
+        exercise.current_version.exercise = exercise
+    return exercise
 
 
 def exercise_version_current(*, exercise: Exercise) -> ExerciseVersion:
