@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lambdalab.progress.models import Draft, LessonProgress, QuizAnswer, SavedEvent
@@ -57,21 +58,28 @@ def draft_save(
     files: dict[str, str],
     config: dict | None = None,
     event_text: str | None = None,
-) -> Draft:
-    """Store the learner's latest code (and config and event). Refuses only what cannot be kept."""
+) -> None:
+    """Store the learner's latest code (and config and event, when given; None keeps what is
+    stored). Refuses only what cannot be kept."""
     if files_size(files) > MAX_DRAFT_BYTES:
         raise DraftRefused(
             f"Your code is {files_size(files) / 1024 / 1024:.1f} MB; the limit is 3 MB. "
             "It is still in your browser: remove something and it will be saved."
         )
-    draft, _ = Draft.objects.get_or_create(user=user, exercise=exercise)
-    draft.files = files
+    values: dict[str, Any] = {"files": files, "updated_at": timezone.now()}
     if config is not None:
-        draft.config = config
+        values["config"] = config
     if event_text is not None:
-        draft.event_text = event_text
-    draft.save()
-    return draft
+        values["event_text"] = event_text
+    # Test and Submit save the draft first, on every click: one UPDATE, once the draft exists.
+    drafts = Draft.objects.filter(user=user, exercise=exercise)
+    if drafts.update(**values):
+        return
+    try:
+        with transaction.atomic():
+            Draft.objects.create(user=user, exercise=exercise, **values)
+    except IntegrityError:  # another request created it a moment ago
+        drafts.update(**values)
 
 
 def draft_reset(*, user, exercise) -> None:

@@ -36,8 +36,9 @@ def run_create(
 ) -> Run:
     """Queue an ungraded Test invocation. Raises Refused (with a message for the learner)."""
     sandbox.validate_files(files)
-    limits.check_in_flight(user=user)
-    limits.check_queue_bound()
+    load = limits.load_get(user=user)
+    limits.check_in_flight(load)
+    limits.check_queue_bound(load)
     run = Run.objects.create(
         user=user,
         exercise=exercise,
@@ -59,21 +60,24 @@ def submission_create(
     sandbox.validate_files(files)
     version = exercise.current_version
     policy = sandbox.attempt_policy(version)
-    limits.check_in_flight(user=user)
-    limits.check_submission_rate(user=user)
-    limits.check_queue_bound()
-    with transaction.atomic():
-        attempt = limits.check_attempt_policy(user=user, exercise=exercise, **policy)
-        submission = Submission.objects.create(
-            user=user,
-            exercise=exercise,
-            exercise_version=version,
-            files=files,
-            config=config or {},
-            attempt=attempt,
-            enqueued_at=timezone.now(),
-        )
-        _enqueue_on_commit(submission)
+    load = limits.load_get(
+        user=user, exercise=exercise, cooldown_seconds=policy["cooldown_seconds"]
+    )
+    limits.check_in_flight(load)
+    limits.check_submission_rate(load)
+    limits.check_queue_bound(load)
+    attempt = limits.check_attempt_policy(load, **policy)
+    # One INSERT needs no transaction of its own; the message leaves once the row is committed.
+    submission = Submission.objects.create(
+        user=user,
+        exercise=exercise,
+        exercise_version=version,
+        files=files,
+        config=config or {},
+        attempt=attempt,
+        enqueued_at=timezone.now(),
+    )
+    _enqueue_on_commit(submission)
     return submission
 
 
@@ -103,7 +107,7 @@ def run_execute(*, run_id: int) -> bool:
     token = _claim(Run, run_id)
     if token is None:
         return False
-    run = Run.objects.select_related("exercise").get(pk=run_id)
+    run = Run.objects.select_related("exercise__current_version__exercise").get(pk=run_id)
     try:
         outcome = sandbox.invoke_run(run)
     except InfrastructureError as exc:
@@ -125,7 +129,9 @@ def submission_grade(*, submission_id: int) -> bool:
     token = _claim(Submission, submission_id)
     if token is None:
         return False
-    submission = Submission.objects.select_related("exercise_version", "user").get(pk=submission_id)
+    submission = Submission.objects.select_related("exercise_version__exercise").get(
+        pk=submission_id
+    )
     try:
         grade = sandbox.grade_submission(submission)
     except InfrastructureError as exc:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from lambdalab.catalog.content import parse_catalog, read_tree
 from lambdalab.catalog.models import Exercise
 from lambdalab.catalog.services import catalog_sync
-from lambdalab.submissions import sandbox, services
+from lambdalab.submissions import limits, sandbox, services
 from lambdalab.submissions.errors import InfrastructureError, Refused
 from lambdalab.submissions.models import Run, Status, Submission
 from tests.submissions.conftest import SLEEPY
@@ -200,6 +200,35 @@ def test_a_full_queue_turns_new_work_away_politely(student, classmate, enqueued)
 
     with pytest.raises(Refused, match="LambdaLab is very busy — retrying in 10 s"):
         services.run_create(user=student, files=SLEEPY, event={})
+
+
+def test_an_attempt_lost_to_our_fault_neither_counts_nor_starts_the_cooldown(
+    student, first_handler, enqueued
+):
+    lost = services.submission_create(
+        user=student, exercise=first_handler, files=_folder("starter")
+    )
+    Submission.objects.filter(pk=lost.pk).update(status=Status.ERROR)
+
+    again = services.submission_create(
+        user=student, exercise=first_handler, files=_folder("starter")
+    )  # within the 5 s cooldown, which only counted attempts start
+
+    assert again.attempt == 1
+
+
+def test_every_limit_is_read_in_one_query(
+    student, classmate, first_handler, enqueued, django_assert_num_queries
+):
+    services.run_create(user=student, files=SLEEPY, event={})
+    services.run_create(user=classmate, files=SLEEPY, event={})
+    services.submission_create(user=student, exercise=first_handler, files=_folder("starter"))
+
+    with django_assert_num_queries(1):
+        load = limits.load_get(user=student, exercise=first_handler, cooldown_seconds=5)
+
+    assert (load.pending, load.queued, load.recent, load.attempts, load.cooling) == (2, 3, 1, 1, 1)
+    assert limits.load_get(user=classmate).pending == 1
 
 
 def test_code_over_three_megabytes_is_refused_with_the_limit(student, enqueued):

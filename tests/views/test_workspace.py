@@ -47,6 +47,23 @@ def test_draft_is_autosaved_and_restored_on_return(student, student_client, firs
     assert "Draft restored" in page
 
 
+def test_each_save_replaces_the_one_draft_and_submit_saves_it_too(
+    student, student_client, first_exercise
+):
+    url = f"/exercises/{first_exercise.slug}/draft/"
+    student_client.post(url, _form(first_exercise, "FIRST = 1\n", memory="256"), **HTMX)
+    student_client.post(url, _form(first_exercise, "SECOND = 2\n"), **HTMX)
+    student_client.post(
+        f"/exercises/{first_exercise.slug}/submit/", _form(first_exercise, "THIRD = 3\n"), **HTMX
+    )
+
+    draft = Draft.objects.get(user=student, exercise=first_exercise)
+    assert draft.files == {"lambda_function.py": "THIRD = 3\n"}
+    assert draft.event_text == '{"name": "Ada"}'
+    page = student_client.get(f"/exercises/{first_exercise.slug}/").content.decode()
+    assert "THIRD = 3" in page and "SECOND" not in page
+
+
 def test_drafts_are_private_to_each_learner(student_client, classmate, first_exercise):
     from tests.conftest import client_for
 
