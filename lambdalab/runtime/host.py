@@ -184,6 +184,7 @@ class SandboxHandle:
         self.parser: channel.FrameParser | None = channel.FrameParser(max_body=8 * 1024 * 1024)
         self.prestarted = True
         self.sandbox_pidfd = -1
+        self._started = False
         self._events: list[Event] = []
         try:
             try:
@@ -220,11 +221,13 @@ class SandboxHandle:
         self._await("isolated")
 
     def _await(self, wanted: str) -> None:
-        if self.sandbox_pidfd < 0:
+        if not self._started:
             line = self._read_status_line()
             if "error" in line:
                 raise IsolationUnavailable(line["error"])
-            self.sandbox_pidfd = os.pidfd_open(int(line["pid"]))
+            self._started = True
+            if int(line["pid"]):  # 0: a slot forker's environment, ended by closing bctl
+                self.sandbox_pidfd = os.pidfd_open(int(line["pid"]))
         self.bctl.settimeout(SANDBOX_READY_TIMEOUT_S)
         try:
             while True:

@@ -31,6 +31,7 @@ MS_PRIVATE = 0x40000
 MNT_DETACH = 0x2
 
 PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 PR_CAPBSET_DROP = 24
@@ -61,6 +62,16 @@ def clone_newpid() -> int:
     zero = ctypes.c_long(0)
     pid = _libc.syscall(ctypes.c_long(56), ctypes.c_ulong(flags), zero, zero, zero, zero)
     return _check(pid, "clone(CLONE_NEWPID)")
+
+
+def setns(fd: int, nstype: int) -> None:
+    _check(_libc.setns(ctypes.c_int(fd), ctypes.c_int(nstype)), "setns")
+
+
+def set_process_name(name: str) -> None:
+    """The name ps and /proc/<pid>/stat show (at most 15 bytes), to tell the roles apart."""
+    raw = ctypes.create_string_buffer(name.encode()[:15])
+    _check(_libc.prctl(ctypes.c_int(PR_SET_NAME), raw, 0, 0, 0), "prctl(PR_SET_NAME)")
 
 
 def mount(

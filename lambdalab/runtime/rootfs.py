@@ -30,17 +30,49 @@ _DEVICES = ("null", "zero", "random", "urandom")
 
 
 def prepare_slot(spec: dict[str, Any]) -> None:
-    """In a slot forker: its own empty network namespace and a read-only template root.
+    """In a slot forker, PID 1 of the slot's PID namespace: its own empty network namespace
+    and a read-only template root, which becomes the forker's own root.
 
-    Successive environments of the slot inherit both, so each one only adds its own /tmp,
-    /var/task and /proc instead of rebuilding some thirty mounts. Safe to share: a slot runs
-    one environment at a time, the template is read-only, and no socket outlives its
-    processes."""
+    Each environment of the slot then starts from a copy of this small mount namespace
+    (enter_environment) instead of rebuilding some thirty mounts. Safe to share: a slot runs
+    one environment at a time, the template is read-only, no socket outlives its processes,
+    and the template never holds learner files (they live in each environment's own /tmp
+    and /var/task mounts)."""
     linux.unshare(linux.CLONE_NEWNS | linux.CLONE_NEWNET)
+    _check_netns(spec)
     linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
     root = spec["root_dir"]
     _build_root(root, spec)
+    _mount_proc(f"{root}/proc")  # this PID namespace's: only the slot's processes
     _remount_readonly(root, linux.MS_NOSUID | linux.MS_NODEV)
+    _pivot(root)
+
+
+def enter_environment(spec: dict[str, Any]) -> None:
+    """In a slot forker that is back in its template mount namespace: fresh mount, IPC, UTS
+    and cgroup namespaces for one environment (its /tmp and /var/task come later)."""
+    linux.unshare(_NS_FLAGS & ~linux.CLONE_NEWNET)  # the slot's empty netns is inherited
+    _check_netns(spec)
+    if not os.path.isdir("/var/task"):
+        raise OSError("the slot's template root is missing")
+
+
+def _check_netns(spec: dict[str, Any]) -> None:
+    if os.stat("/proc/self/ns/net").st_ino == spec["host_netns"]:
+        raise OSError("the sandbox would share the host's network namespace")
+
+
+def _pivot(root: str) -> None:
+    os.chdir(root)
+    linux.pivot_root(".", ".old")
+    os.chdir("/")
+    linux.umount2("/.old", linux.MNT_DETACH)
+
+
+def _mount_proc(target: str) -> None:
+    linux.mount(
+        "proc", target, "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC, "hidepid=2"
+    )
 
 
 def _build_root(root: str, spec: dict[str, Any]) -> None:
@@ -55,37 +87,18 @@ def _build_root(root: str, spec: dict[str, Any]) -> None:
         os.makedirs(f"{root}/{path}", mode=0o755, exist_ok=True)
 
 
-def _templated(spec: dict[str, Any]) -> bool:
-    return bool(spec.get("slot") and spec["cgroup_procs"] and not spec["userns"])
-
-
 def isolate_filesystem(spec: dict[str, Any]) -> None:
     """New namespaces and the read-only root, before any learner data has arrived (so a
-    spare sandbox can be prepared ahead of time)."""
-    linux.unshare(_namespaces(spec))
-    if os.stat("/proc/self/ns/net").st_ino == spec["host_netns"]:
-        raise OSError("the sandbox would share the host's network namespace")
+    spare sandbox can be prepared ahead of time). For sandboxes outside a slot forker."""
+    linux.unshare(_NS_FLAGS)
+    _check_netns(spec)
     root = spec["root_dir"]
-    if _templated(spec):
-        if not os.path.isdir(f"{root}/var/task"):
-            raise OSError("the slot's template root is missing")
-    else:
-        linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
-        _build_root(root, spec)
-    linux.mount(
-        "proc",
-        f"{root}/proc",
-        "proc",
-        linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC,
-        "hidepid=2",
-    )
-    os.chdir(root)
-    linux.pivot_root(".", ".old")
-    os.chdir("/")
-    linux.umount2("/.old", linux.MNT_DETACH)
-    if not _templated(spec):
-        os.rmdir("/.old")
-        _remount_readonly("/", linux.MS_NOSUID | linux.MS_NODEV)
+    linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
+    _build_root(root, spec)
+    _mount_proc(f"{root}/proc")
+    _pivot(root)
+    os.rmdir("/.old")
+    _remount_readonly("/", linux.MS_NOSUID | linux.MS_NODEV)
 
 
 def install_function(payload: dict[str, Any], *, read_only: list[str] = ()) -> None:
@@ -120,12 +133,6 @@ def _mount_own_tmp(size_mb: int, hidden: list[str]) -> None:
         _remount_readonly(path, _locked_flags(source))
     if hidden:
         linux.umount2("/opt", linux.MNT_DETACH)
-
-
-def _namespaces(spec: dict[str, Any]) -> int:
-    if _templated(spec):
-        return _NS_FLAGS & ~linux.CLONE_NEWNET  # the slot forker's empty netns is inherited
-    return _NS_FLAGS
 
 
 def _bind_system(root: str, binds: list[str]) -> None:

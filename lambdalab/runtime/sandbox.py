@@ -1,5 +1,8 @@
 """Process-side isolation: keeper (A), sandbox init (B) and the runtime process (C).
 
+As root, each slot's forker is the init of its environments (slot.py) and only the runtime
+process (C) below is forked per environment. Outside a slot (unprivileged mode):
+
     zygote --fork--> A keeper: host namespaces; joins the env's cgroups; unshare(PID); forks B
                       B init:   PID 1 of the env; new mount/net/ipc/uts/cgroup namespaces; builds
                                 a tmpfs root with read-only binds, /var/task and /tmp; pivot_root.

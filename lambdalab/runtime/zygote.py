@@ -32,7 +32,7 @@ def preload() -> None:
     import boto3
     import simplejson  # noqa: F401 - the runtime's serialiser
 
-    from lambdalab.runtime import bootstrap, sandbox  # noqa: F401 - the code children run
+    from lambdalab.runtime import bootstrap, sandbox, slot  # noqa: F401 - the code children run
 
     try:  # the mock-AWS hook must be registered before any botocore Session exists
         from lambdalab.mockaws import client
@@ -144,33 +144,22 @@ def _via_forker(
 
 
 def _start_forker(spec: dict, close: list[socket.socket]) -> socket.socket:
-    """A child that joins a slot's cgroups once, prepares the slot's namespaces, and then
-    starts that slot's environments."""
-    from lambdalab.runtime import linux, rootfs
+    """A child, PID 1 of the slot's own PID namespace, that joins the slot's cgroups once,
+    prepares the slot's namespaces, and then runs the slot's environments (see slot.py)."""
+    from lambdalab.runtime import linux, slot
 
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    if os.fork() != 0:
+    if linux.clone_newpid() != 0:
         theirs.close()
         return ours
-    ours.close()
-    for other in close:
-        other.close()
-    # Drop copies of the in-flight request's fds, or keepers' exits would go unnoticed.
-    os.closerange(3, theirs.fileno())
-    os.closerange(theirs.fileno() + 1, 65536)
     try:
-        gc.disable()  # forkers and sandbox inits make little garbage; scans would only copy pages
-        for procs_file in spec["cgroup_procs"]:
-            linux.write_file(procs_file, str(os.getpid()))
-        rootfs.prepare_slot(spec)
-        while True:
-            msg, ancdata, _flags, _addr = theirs.recvmsg(65536, socket.CMSG_SPACE(8 * 4))
-            if not msg:
-                os._exit(0)
-            fds = _fds(ancdata)
-            _fork_keeper(json.loads(msg), fds, close=[theirs])
-            for fd in fds:
-                os.close(fd)
+        ours.close()
+        for other in close:
+            other.close()
+        # Drop copies of the in-flight request's fds, or keepers' exits would go unnoticed.
+        os.closerange(3, theirs.fileno())
+        os.closerange(theirs.fileno() + 1, 65536)
+        slot.serve(theirs, spec)
     finally:
         os._exit(0)
 

@@ -44,7 +44,8 @@ def _process_memory_contains(pid: int, needle: bytes) -> bool:
 
 
 def _zygote_family(zygote_pid: int) -> list[int]:
-    """The zygote and its slot forkers (children that run as root and serve keepers)."""
+    """The zygote and its slot forkers (children that run as root, named lambdalab-slot,
+    and are the init of their slot's environments)."""
     family = [zygote_pid]
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -53,7 +54,8 @@ def _zygote_family(zygote_pid: int) -> list[int]:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == zygote_pid and "\nUid:\t0\t" in status and "NSpid:\t" + pid + "\n" in status:
+        forker = "(lambdalab-slot)" in stat or "NSpid:\t" + pid + "\n" in status
+        if ppid == zygote_pid and "\nUid:\t0\t" in status and forker:
             family.append(int(pid))
     return family
 
