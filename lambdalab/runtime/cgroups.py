@@ -46,6 +46,7 @@ class EnvCgroup:
     version: int
     paths: list[str]  # memory first
     name: str = ""
+    limits: tuple[int, int] = (0, 0)  # (memory MiB, pids) last written; only the host writes
 
     @property
     def procs_files(self) -> list[str]:
@@ -163,6 +164,13 @@ class CgroupManager:
         return False
 
     def _limit(self, cg: EnvCgroup, memory_mb: int, max_pids: int) -> None:
+        if cg.limits == (memory_mb, max_pids):
+            return  # already in force (a spare's slot, bound to a function of the same size)
+        cg.limits = (0, 0)  # unknown until every write below has succeeded
+        self._write_limits(cg, memory_mb, max_pids)
+        cg.limits = (memory_mb, max_pids)
+
+    def _write_limits(self, cg: EnvCgroup, memory_mb: int, max_pids: int) -> None:
         limit = str(memory_mb * MiB)
         if self.version == 1:
             mem, pids = cg.paths

@@ -360,8 +360,9 @@ def _init_report(outcome: _Outcome, phase: str) -> str:
 def _fake_credentials() -> dict[str, str]:
     """Lambda-shaped temporary credentials. Never real ones: they only reach the mock AWS."""
     upper = string.ascii_uppercase + string.digits
+    key_id = "".join(upper[b % len(upper)] for b in secrets.token_bytes(16))  # one syscall
     return {
-        "AWS_ACCESS_KEY_ID": "ASIA" + "".join(secrets.choice(upper) for _ in range(16)),
+        "AWS_ACCESS_KEY_ID": "ASIA" + key_id,
         "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30)[:40],
         "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjE" + secrets.token_urlsafe(300),
     }

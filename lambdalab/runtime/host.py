@@ -112,20 +112,18 @@ class SlotLeases:
         self.dir = os.path.join(tempfile.gettempdir(), f"lambdalab-uids-{os.geteuid()}")
         os.makedirs(self.dir, mode=0o700, exist_ok=True)
 
-    def acquire(self) -> tuple[int, int]:
-        """Returns (uid, lock fd). Raises when every uid is leased."""
-        for offset in range(self.count):
-            fd = os.open(
-                f"{self.dir}/{self.base_uid + offset}.lock",
-                os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                0o600,
-            )
+    def acquire(self, prefer: tuple[int, ...] = ()) -> tuple[int, int]:
+        """Returns (uid, lock fd), trying the `prefer` uids first (slots that are already
+        set up). Raises when every uid is leased."""
+        candidates = range(self.base_uid, self.base_uid + self.count)
+        for uid in (*(u for u in prefer if u in candidates), *candidates):
+            fd = os.open(f"{self.dir}/{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
                 continue
-            return self.base_uid + offset, fd
+            return uid, fd
         raise RuntimeError("no free sandbox uid")
 
     @staticmethod

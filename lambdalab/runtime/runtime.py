@@ -347,7 +347,11 @@ class Runtime:
         """A new, isolated sandbox in a free slot, waiting for its function."""
         self._ensure_setup()
         assert self._leases is not None and self._zygote is not None
-        uid, lock_fd = self._leases.acquire()
+        # A uid this Runtime already has a slot for reuses its forker and template root;
+        # another one (freed meanwhile by another worker on the host) would build new ones.
+        with self._lock:
+            known = tuple(int(name[4:]) for name in self._cgroups.slots) if self._cgroups else ()
+        uid, lock_fd = self._leases.acquire(prefer=known)
         try:
             cgroup = None
             if self._cgroups is not None:

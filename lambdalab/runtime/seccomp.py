@@ -175,18 +175,21 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+# Built once, when the zygote imports this module: every runtime process inherits the same
+# program instead of assembling it again (and copying the pages that work would touch).
+_MACHINE = platform.machine()
+_PROGRAM = build_program()
+_BUFFER = ctypes.create_string_buffer(_PROGRAM, len(_PROGRAM))
+_FPROG = _SockFprog(len(_PROGRAM) // 8, ctypes.cast(_BUFFER, ctypes.c_void_p))
+
+
 def supported() -> bool:
-    return platform.machine() == "x86_64"
+    return _MACHINE == "x86_64"
 
 
 def install() -> None:
     """Set no_new_privs and install the filter on the calling (single-threaded) process."""
     if not supported():
-        raise OSError(
-            errno.ENOSYS, f"seccomp filter only built for x86_64, not {platform.machine()}"
-        )
-    program = build_program()
-    buffer = ctypes.create_string_buffer(program, len(program))
-    fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+        raise OSError(errno.ENOSYS, f"seccomp filter only built for x86_64, not {_MACHINE}")
     linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
-    linux.prctl(linux.PR_SET_SECCOMP, linux.SECCOMP_MODE_FILTER, ctypes.addressof(fprog))
+    linux.prctl(linux.PR_SET_SECCOMP, linux.SECCOMP_MODE_FILTER, ctypes.addressof(_FPROG))
