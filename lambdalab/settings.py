@@ -78,7 +78,11 @@ TEMPLATES = [
 # Database: SQLite under var/ unless DATABASE_URL says otherwise.
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections live a minute (workers included, see celery.py) and are pinged before reuse, so
+    # a restarted database costs no request or job.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
     # Test runs may name their own database, so parallel runs on one server never collide.
     if env_str("TEST_DATABASE_NAME"):
         DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from lambdalab.core.models import WorkerPing
 from lambdalab.core.services import ping_create
 from tests import stack
+from tests.submissions.conftest import publishing_to
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -62,6 +64,42 @@ def test_ping_reaches_a_worker_through_the_embedded_broker(db, tmp_path, setting
             log=tmp_path / "worker.log",
         )
     assert answered.worker
+
+
+def test_a_worker_keeps_its_database_connection_and_survives_losing_it(redis_url, tmp_path):
+    """One connection serves task after task; a dropped one (a database restart) costs no task."""
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's list of connections")
+    env = stack.process_env(broker_url=redis_url, var_dir=tmp_path)
+    log = tmp_path / "worker.log"
+    with publishing_to(redis_url), stack.running(stack.worker_command(name="keeper"), env, log):
+        _ping_answered(log)
+        first = _worker_connections(log)
+        _ping_answered(log)
+        assert _worker_connections(log) == first
+
+        with connection.cursor() as cursor:
+            for pid in first:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        _ping_answered(log)
+        assert _worker_connections(log).isdisjoint(first)
+
+
+def _ping_answered(log) -> WorkerPing:
+    ping = ping_create()  # committed at once: this test runs outside a transaction
+    return stack.wait_for(lambda: _answered(ping.pk), timeout=60, what="the answer", log=log)
+
+
+def _worker_connections(log) -> set[int]:
+    def others() -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return {pid for (pid,) in cursor.fetchall()}
+
+    return stack.wait_for(others, timeout=10, what="the worker's connection", log=log)
 
 
 def _up(browser: stack.Browser) -> bool:
