@@ -46,6 +46,12 @@ class Lesson(models.Model):
         default="lessons",
         help_text="sync_lessons archives only lessons that came from the folder",
     )
+    folder_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="digest of the folder's lesson files at the last sync: while the folder keeps "
+        "them unchanged, edits made on the site stand",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -129,6 +135,18 @@ class Exercise(models.Model):
     title = models.CharField(max_length=200)
     points = models.FloatField(default=0)
     archived = models.BooleanField(default=False)
+    origin = models.CharField(
+        max_length=10,
+        choices=[("lessons", "the lessons/ folder"), ("web", "authored on the site")],
+        default="lessons",
+        help_text="sync_lessons archives only exercises that came from the folder",
+    )
+    folder_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="digest of the folder's files at the last sync: while the folder keeps them "
+        "unchanged, versions published on the site stand",
+    )
     current_version = models.ForeignKey(
         "ExerciseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -43,21 +43,49 @@ def files_hash(files: Mapping[str, str]) -> str:
 
 @transaction.atomic
 def catalog_sync(*, catalog: content.Catalog) -> SyncReport:
-    """Make the database match `catalog` (already validated). Returns what changed."""
+    """Make the database match `catalog` (already validated). Returns what changed.
+
+    The folder and the site's authoring tools share the catalog. A lesson or exercise whose
+    folder content is unchanged since the last sync keeps whatever the site published since
+    (an edited test, a new exercise in a folder lesson); once the folder changes, the folder
+    wins, and the site's versions stay in the exercise's history.
+    """
     report = SyncReport()
     kept_lessons, kept_exercises = set(), set()
     for lesson in catalog.lessons:
-        row = lesson_publish(lesson=lesson, report=report, origin="lessons")
+        row = _sync_folder_lesson(lesson, report)
         kept_lessons.add(row.pk)
         for position, exercise in enumerate(lesson.exercises):
-            kept_exercises.add(
-                exercise_publish(exercise=exercise, lesson=row, position=position, report=report).pk
-            )
-    # Lessons authored on the site (origin "web") are not in the folder; leave them alone.
-    from_folder = Exercise.objects.filter(lesson__origin="lessons")
+            kept_exercises.add(_sync_folder_exercise(exercise, row, position, report).pk)
+    # Lessons and exercises authored on the site (origin "web") are not in the folder.
+    from_folder = Exercise.objects.filter(origin="lessons")
     _archive(from_folder.exclude(pk__in=kept_exercises), "exercise", report)
     _archive(Lesson.objects.filter(origin="lessons").exclude(pk__in=kept_lessons), "lesson", report)
     return report
+
+
+def _sync_folder_lesson(lesson: content.Lesson, report: SyncReport) -> Lesson:
+    digest = files_hash({**lesson.files, "\0dir_name": lesson.dir_name})
+    row = Lesson.objects.filter(slug=lesson.slug, origin="lessons", archived=False).first()
+    if row is not None and row.folder_hash == digest:
+        return row  # unchanged in the folder: edits made on the site since then stand
+    row = lesson_publish(lesson=lesson, report=report, origin="lessons")
+    Lesson.objects.filter(pk=row.pk).update(folder_hash=digest)
+    return row
+
+
+def _sync_folder_exercise(
+    exercise: content.Exercise, lesson: Lesson, position: int, report: SyncReport
+) -> Exercise:
+    digest = files_hash(exercise.files)
+    row = Exercise.objects.filter(slug=exercise.slug, lesson=lesson, archived=False).first()
+    if row is not None and row.folder_hash == digest:
+        return row  # unchanged in the folder: a version published on the site since then stands
+    row = exercise_publish(
+        exercise=exercise, lesson=lesson, position=position, report=report, origin="lessons"
+    )
+    Exercise.objects.filter(pk=row.pk).update(folder_hash=digest, origin="lessons")
+    return row
 
 
 def _archive(rows: Any, what: str, report: SyncReport) -> None:
@@ -161,8 +189,12 @@ def exercise_publish(
     lesson: Lesson,
     position: int = 0,
     report: SyncReport | None = None,
+    origin: str = "web",
 ) -> Exercise:
-    """Create or update an exercise; any change to its files makes a new ExerciseVersion."""
+    """Create or update an exercise; any change to its files makes a new ExerciseVersion.
+
+    `origin` is recorded when the exercise is created ("web" for the site's authoring tools).
+    """
     report = report if report is not None else SyncReport()
     values = {
         "lesson": lesson,
@@ -171,7 +203,9 @@ def exercise_publish(
         "points": float(exercise.points),
         "archived": False,
     }
-    row, created = Exercise.objects.get_or_create(slug=exercise.slug, defaults=values)
+    row, created = Exercise.objects.get_or_create(
+        slug=exercise.slug, defaults={**values, "origin": origin}
+    )
     if created:
         report.add(f"created exercise {exercise.slug}")
     elif _update(row, values):

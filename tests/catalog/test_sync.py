@@ -190,3 +190,89 @@ def test_lessons_authored_on_the_site_survive_a_folder_sync(tmp_path):
     assert Lesson.objects.get(slug="from-the-web").origin == "web"
     assert not Exercise.objects.get(slug="web-greet").archived
     assert Lesson.objects.get(slug="hello-lambda").origin == "lessons"
+
+
+def _publish_from_the_site(files: dict[str, str]) -> None:
+    """What the authoring page's Publish does: the whole lesson, parsed, published as "web"."""
+    from lambdalab.catalog.services import exercise_publish, lesson_publish
+
+    lesson = parse_catalog(files).lessons[0]
+    row = lesson_publish(lesson=lesson)
+    for position, exercise in enumerate(lesson.exercises):
+        exercise_publish(exercise=exercise, lesson=row, position=position)
+
+
+def _with_second_exercise(files: dict[str, str]) -> dict[str, str]:
+    prefix = "01-hello-lambda"
+    extra = {
+        path.replace("/exercises/greet/", "/exercises/greet-again/"): text.replace(
+            "slug: greet\n", "slug: greet-again\n"
+        )
+        for path, text in files.items()
+        if "/exercises/greet/" in path
+    }
+    lesson_md = (
+        files[f"{prefix}/lesson.md"].rstrip("\n") + "\n\n```exercise\nslug: greet-again\n```\n"
+    )
+    return {**files, **extra, f"{prefix}/lesson.md": lesson_md}
+
+
+def test_an_exercise_an_instructor_adds_on_the_site_to_a_folder_lesson_survives_the_next_sync(
+    tmp_path,
+):
+    folder = lesson_files()
+    root = write_tree(tmp_path / "lessons", folder)
+    sync(root)
+    _publish_from_the_site(_with_second_exercise(folder))
+    assert Exercise.objects.get(slug="greet-again").origin == "web"
+
+    output = sync(root)  # the folder itself did not change (make run syncs at every start)
+
+    assert output.strip().endswith("No changes."), output
+    added = Exercise.objects.get(slug="greet-again")
+    assert not added.archived
+    lesson = Lesson.objects.get(slug="hello-lambda")
+    assert [e.slug for e in lesson.content().exercises] == ["greet", "greet-again"]
+
+
+def test_an_edit_made_on_the_site_stands_until_the_folder_itself_changes(tmp_path):
+    folder = lesson_files()
+    root = write_tree(tmp_path / "lessons", folder)
+    sync(root)
+    site_yaml = EXERCISE_YAML.replace('"greeting Ada"', '"greeting from the site"')
+    _publish_from_the_site({**folder, f"{EX}/exercise.yaml": site_yaml})
+    greet = Exercise.objects.get(slug="greet")
+    assert greet.current_version.number == 2
+
+    sync(root)
+    greet.refresh_from_db()
+    assert greet.current_version.number == 2  # the site's version stands
+
+    folder_yaml = EXERCISE_YAML.replace('"greeting Ada"', '"greeting from the folder"')
+    (root / EX / "exercise.yaml").write_text(folder_yaml)
+    output = sync(root)
+
+    greet.refresh_from_db()
+    assert "published greet v3" in output
+    assert greet.current_version.files["exercise.yaml"] == folder_yaml
+    assert greet.versions.get(number=2).files["exercise.yaml"] == site_yaml  # kept in history
+
+
+def test_an_exercise_removed_from_the_folder_is_archived_but_one_added_on_the_site_is_not(
+    tmp_path,
+):
+    folder = lesson_files()
+    root = write_tree(tmp_path / "lessons", _with_second_exercise(folder))
+    sync(root)
+    site = {
+        path.replace("greet-again", "web-only"): text.replace("greet-again", "web-only")
+        for path, text in _with_second_exercise(folder).items()
+    }
+    _publish_from_the_site(site)
+    write_tree(tmp_path / "lessons2", folder)
+
+    output = sync(tmp_path / "lessons2")
+
+    assert "archived exercise greet-again" in output
+    assert "web-only" not in output
+    assert not Exercise.objects.get(slug="web-only").archived
