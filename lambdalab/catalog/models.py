@@ -29,7 +29,27 @@ _PARSED_EXERCISES_LIMIT = 256
 _parsed_exercises_lock = threading.Lock()
 
 
-class Lesson(models.Model):
+class FolderSynced(models.Model):
+    """Content that either the lessons/ folder or the site's authoring pages may write."""
+
+    origin = models.CharField(
+        max_length=10,
+        choices=[("lessons", "the lessons/ folder"), ("web", "authored on the site")],
+        default="lessons",
+        help_text="where it was created: sync_lessons archives only what came from the folder",
+    )
+    folder_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="digest of its folder content at the last sync: while the folder keeps that "
+        "unchanged, what the site published since stands",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Lesson(FolderSynced):
     slug = models.SlugField(max_length=80, unique=True)
     dir_name = models.CharField(max_length=120, help_text="Folder name in lessons/, e.g. 01-intro")
     position = models.PositiveIntegerField(help_text="The folder's numeric prefix")
@@ -40,18 +60,6 @@ class Lesson(models.Model):
     prerequisites = models.JSONField(default=list, help_text="Lesson slugs")
     body = models.TextField(help_text="lesson.md after the front matter")
     archived = models.BooleanField(default=False)
-    origin = models.CharField(
-        max_length=10,
-        choices=[("lessons", "the lessons/ folder"), ("web", "authored on the site")],
-        default="lessons",
-        help_text="sync_lessons archives only lessons that came from the folder",
-    )
-    folder_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        help_text="digest of the folder's lesson files at the last sync: while the folder keeps "
-        "them unchanged, edits made on the site stand",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -126,7 +134,7 @@ class Quiz(models.Model):
         return [i for i, option in enumerate(self.options) if option.get("correct")]
 
 
-class Exercise(models.Model):
+class Exercise(FolderSynced):
     """An exercise's identity (its slug); what it asks and checks lives in its versions."""
 
     slug = models.SlugField(max_length=80, unique=True)
@@ -135,18 +143,6 @@ class Exercise(models.Model):
     title = models.CharField(max_length=200)
     points = models.FloatField(default=0)
     archived = models.BooleanField(default=False)
-    origin = models.CharField(
-        max_length=10,
-        choices=[("lessons", "the lessons/ folder"), ("web", "authored on the site")],
-        default="lessons",
-        help_text="sync_lessons archives only exercises that came from the folder",
-    )
-    folder_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        help_text="digest of the folder's files at the last sync: while the folder keeps them "
-        "unchanged, versions published on the site stand",
-    )
     current_version = models.ForeignKey(
         "ExerciseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

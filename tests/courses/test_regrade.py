@@ -25,6 +25,14 @@ CODES = {
 }
 
 
+def _regrade_of_one_submission(course, exercise, instructor, student):
+    """The student's one finished submission, regraded against a new version of the exercise."""
+    finished_submission(user=student, exercise=exercise, code=DOUBLE, score=1.0)
+    publish_doubling(TEST_N2, TEST_N3)
+    regrade = regrades.regrade_start(course=course, exercise=exercise, requested_by=instructor)
+    return regrade, regrade.items.get()
+
+
 def _class_of(course, size: int) -> list[User]:
     users = User.objects.bulk_create(
         [User(username=f"learner{i:03}", role="student") for i in range(size)]
@@ -110,10 +118,7 @@ def test_regrade_only_touches_submissions_by_the_courses_students(
 def test_an_item_whose_sandbox_keeps_failing_is_reported_and_the_regrade_still_finishes(
     course, doubling, instructor, student, enqueued, monkeypatch
 ):
-    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
-    publish_doubling(TEST_N2, TEST_N3)
-    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
-    item = regrade.items.get()
+    regrade, item = _regrade_of_one_submission(course, doubling, instructor, student)
 
     def broken(item, runtime):
         raise RuntimeError("zygote died")
@@ -153,10 +158,7 @@ def test_the_reaper_resends_regrade_items_whose_message_was_lost(
 
     from django.utils import timezone
 
-    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
-    publish_doubling(TEST_N2, TEST_N3)
-    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
-    item = regrade.items.get()
+    regrade, item = _regrade_of_one_submission(course, doubling, instructor, student)
 
     assert regrades.regrades_reap().requeued_queued == 0  # just queued: still in the broker
     stale = timezone.now() - timedelta(seconds=settings.JOBS_QUEUED_STALE_SECONDS + 1)
@@ -175,10 +177,7 @@ def test_the_reaper_requeues_an_item_whose_worker_died_and_gives_up_after_repeat
 
     from django.utils import timezone
 
-    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
-    publish_doubling(TEST_N2, TEST_N3)
-    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
-    item = regrade.items.get()
+    regrade, item = _regrade_of_one_submission(course, doubling, instructor, student)
     long_ago = timezone.now() - timedelta(hours=2)
 
     for delivery in range(1, regrades.MAX_DELIVERIES + 1):
@@ -200,10 +199,7 @@ def test_the_reaper_requeues_an_item_whose_worker_died_and_gives_up_after_repeat
 def test_the_reaper_leaves_a_regrade_that_is_still_running_alone(
     course, doubling, instructor, student, enqueued
 ):
-    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
-    publish_doubling(TEST_N2, TEST_N3)
-    regrade = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
-    item = regrade.items.get()
+    regrade, item = _regrade_of_one_submission(course, doubling, instructor, student)
     token = regrades._claim(item.pk)
 
     assert regrades.regrades_reap() == regrades.RegradeReapReport(0, 0, 0)
