@@ -25,7 +25,7 @@ _PARSED_LESSONS: dict[tuple[str, str], content.Lesson] = {}
 # process, keyed by what the parse reads (the slug and a digest of the very files parsed), so an
 # edited or newly published version can never be answered from an older parse.
 _PARSED_EXERCISES: OrderedDict[tuple[str, str], content.Exercise] = OrderedDict()
-_PARSED_EXERCISES_LIMIT = 256
+_PARSED_EXERCISES_LIMIT = 128
 _parsed_exercises_lock = threading.Lock()
 
 
