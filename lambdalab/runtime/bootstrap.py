@@ -159,22 +159,41 @@ def shadow_preloaded_modules() -> None:
             del sys.modules[loaded]
 
 
+_ROOT_HANDLER: _LambdaLoggerHandler | None = None
+
+
+def prepare_logging() -> None:
+    """In the zygote: install the runtime's root log handler once. Every runtime process
+    inherits it instead of building a formatter and walking every SDK logger's cache (each
+    page those touch is a page copied in every sandbox). It writes to fd 1, which is
+    /dev/null until a runtime process makes it the function's log pipe."""
+    global _ROOT_HANDLER
+    _ROOT_HANDLER = _LambdaLoggerHandler()
+    _install_root_handler(_ROOT_HANDLER)
+
+
+def _install_root_handler(handler: logging.Handler) -> None:
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 class Runtime:
     """One runtime process: INIT once, then one invoke at a time over the control socket."""
 
     def __init__(self, sock: socket.socket, handler: str) -> None:
         self.sock = sock
         self.handler_name = handler
-        self.log_handler = _LambdaLoggerHandler()
+        self.log_handler = _ROOT_HANDLER or _LambdaLoggerHandler()
 
     def setup_process(self) -> None:
         sys.stdout = sys.__stdout__ = _unbuffered(1)
         sys.stderr = sys.__stderr__ = _unbuffered(2)
         root = logging.getLogger()
-        for old in list(root.handlers):
-            root.removeHandler(old)
-        root.addHandler(self.log_handler)
-        root.setLevel(logging.WARNING)
+        if root.handlers != [self.log_handler] or root.level != logging.WARNING:
+            _install_root_handler(self.log_handler)
         level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
         if level:
             root.setLevel(

@@ -51,6 +51,7 @@ def preload() -> None:
     # The credential chain is costly to build (about 7 ms); build it once here. It resolves
     # nothing yet: each sandbox's runtime finds its own fake credentials in its environment.
     boto3.DEFAULT_SESSION._session.get_component("credential_provider")
+    bootstrap.prepare_logging()
     os.environ.clear()
     # Each runtime process replaces sys.path; emptied here, the finders of the old path are
     # freed once instead of in every sandbox (freeing touches, so copies, their pages).
