@@ -7,6 +7,7 @@ capped by `max_environments` (callers wait for a slot, as the CLI's --concurrenc
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import sys
@@ -74,7 +75,7 @@ class Runtime:
         self._setup_error: str | None = None
         self._root_dir = ""
         self._closed = False
-        self._teardowns: set[threading.Thread] = set()
+        self._background = 0  # teardowns and spares in flight
         self.spares = spares
         self._spares: list[_Sandbox] = []
         self._pending_spares = 0
@@ -163,8 +164,9 @@ class Runtime:
             self._idle.clear()
         for env in envs:
             self._destroy(env)
-        for thread in list(self._teardowns):
-            thread.join()
+        with self._lock:
+            while self._background:
+                self._lock.wait()
         with self._lock:
             spares, self._spares = self._spares, []
         for sandbox in spares:
@@ -275,9 +277,24 @@ class Runtime:
         return stale
 
     def _destroy_later(self, env: Environment) -> None:
-        thread = threading.Thread(target=self._destroy, args=(env,), daemon=True)
-        self._teardowns.add(thread)
-        thread.start()
+        self._in_background(self._destroy, env)
+
+    def _in_background(self, task: Any, *args: Any) -> None:
+        """Run a teardown or a spare's set-up in a thread of its own. A bare thread: the
+        caller, often on a cold start's path, does not wait for it to start running (as
+        Thread.start() would); close() waits until every one has finished."""
+        with self._lock:
+            self._background += 1
+
+        def run() -> None:
+            try:
+                task(*args)
+            finally:
+                with self._lock:
+                    self._background -= 1
+                    self._lock.notify_all()
+
+        _thread.start_new_thread(run, ())
 
     def _oldest_idle(self) -> Environment | None:
         candidates = [e for envs in self._idle.values() for e in envs]
@@ -309,7 +326,6 @@ class Runtime:
             SlotLeases.release(env.uid_lease[1])
             with self._lock:
                 self._live -= 1
-                self._teardowns.discard(threading.current_thread())
                 self._lock.notify_all()
 
     def _create(self, config: FunctionConfig, owner: str, spare: _Sandbox | None) -> Environment:
@@ -378,11 +394,9 @@ class Runtime:
                     return
             self._live += 1
             self._pending_spares += 1
-            thread = threading.Thread(target=self._make_spare, daemon=True)
-            self._teardowns.add(thread)
         if victim is not None:
             self._destroy_later(victim)
-        thread.start()
+        self._in_background(self._make_spare)
 
     def _make_spare(self) -> None:
         sandbox = None
@@ -397,7 +411,6 @@ class Runtime:
                 raise
         with self._lock:
             self._pending_spares -= 1
-            self._teardowns.discard(threading.current_thread())
             keep = sandbox is not None and not self._closed
             if keep:
                 self._spares.append(sandbox)  # type: ignore[arg-type]

@@ -59,16 +59,20 @@ def serve(sock: socket.socket, spec: dict[str, Any]) -> None:
         for procs_file in spec["cgroup_procs"]:
             linux.write_file(procs_file, str(os.getpid()))
         rootfs.prepare_slot(spec)
-        template = os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+        # The template's mount namespace, and the IPC and UTS namespaces to return to.
+        home = [os.open(f"/proc/self/ns/{ns}", os.O_RDONLY | os.O_CLOEXEC) for ns in _HOME]
         wake = sandbox._watch_children()
-        _Forker(sock, template, wake).run()
+        _Forker(sock, home, wake).run()
     finally:
         os._exit(0)
 
 
+_HOME = {"mnt": linux.CLONE_NEWNS, "ipc": linux.CLONE_NEWIPC, "uts": linux.CLONE_NEWUTS}
+
+
 class _Forker:
-    def __init__(self, sock: socket.socket, template: int, wake: tuple[int, int]) -> None:
-        self.sock, self.template, self.wake = sock, template, wake
+    def __init__(self, sock: socket.socket, home: list[int], wake: tuple[int, int]) -> None:
+        self.sock, self.home, self.wake = sock, home, wake
         self.env: _Env | None = None
 
     def run(self) -> None:
@@ -107,7 +111,7 @@ class _Forker:
         bctl_fd, payload_fd, status_fd, ctl_fd, log_fd = fds
         env = _Env(spec, socket.socket(fileno=bctl_fd), status_fd)
         try:
-            linux.setns(self.template, linux.CLONE_NEWNS)
+            self._go_home()
             rootfs.enter_environment(spec)
             env.setup_r, setup_w = os.pipe2(os.O_CLOEXEC)
             env.runtime = os.fork()
@@ -131,7 +135,7 @@ class _Forker:
         return env
 
     def _close_own_fds(self, env: _Env, keep: set[int]) -> None:
-        own = (self.sock.fileno(), self.template, env.bctl.fileno(), env.status_fd, env.setup_r)
+        own = (self.sock.fileno(), *self.home, env.bctl.fileno(), env.status_fd, env.setup_r)
         for fd in (*own, *self.wake):
             if fd >= 0 and fd not in keep:
                 os.close(fd)
@@ -144,9 +148,8 @@ class _Forker:
             self._finish(env)
 
     def _finish(self, env: _Env) -> None:
-        try:  # back to the template: the environment's mounts and /tmp are dropped with it
-            linux.setns(self.template, linux.CLONE_NEWNS)
-            linux.unshare(linux.CLONE_NEWIPC | linux.CLONE_NEWUTS)  # its IPC objects, too
+        try:  # the environment's mounts, /tmp and IPC objects are dropped with its namespaces
+            self._go_home()
         except BaseException:  # noqa: BLE001 - never keep an environment's namespaces alive
             os._exit(1)
         if env.setup_r >= 0:
@@ -154,6 +157,11 @@ class _Forker:
         env.bctl.close()
         os.close(env.status_fd)  # EOF tells the host the environment is gone
         gc.collect()
+
+    def _go_home(self) -> None:
+        """Back to the template mount namespace and the slot's own IPC and UTS ones."""
+        for fd, nstype in zip(self.home, _HOME.values(), strict=True):
+            linux.setns(fd, nstype)
 
     # ------------------------------------------------------------ events and commands
 
