@@ -14,6 +14,7 @@ import os
 import resource
 import socket
 import sys
+import sysconfig
 import time
 import traceback
 from typing import Any
@@ -96,12 +97,30 @@ def error_log_record(error_type: str, message: str, trace: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_HOST_PATHS = (  # most specific first: the venv may sit inside the interpreter's tree
+    (sysconfig.get_paths()["purelib"] + "/", "{lib}/site-packages/"),
+    (sysconfig.get_paths()["stdlib"] + "/", "{lib}/"),
+    (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/", "/var/runtime/"),
+)
+
+
+def lambda_path(filename: str) -> str:
+    """Where a file lives on Lambda: the host's stdlib and SDK paths become /var/lang's."""
+    runtime = os.environ.get("AWS_EXECUTION_ENV", "AWS_Lambda_python3.12").removeprefix(
+        "AWS_Lambda_"
+    )
+    for host, lam in _HOST_PATHS:
+        if filename.startswith(host):
+            return lam.format(lib=f"/var/lang/lib/{runtime}") + filename[len(host) :]
+    return filename
+
+
 def user_frames(tb: Any) -> list[str]:
     """Format the traceback without runtime frames and without carets, like the runtime."""
     frames = [f for f in traceback.extract_tb(tb) if f.filename != __file__]
     out = []
     for frame in frames:
-        entry = f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+        entry = f'  File "{lambda_path(frame.filename)}", line {frame.lineno}, in {frame.name}\n'
         if frame.line:
             entry += f"    {frame.line.strip()}\n"
         out.append(entry)

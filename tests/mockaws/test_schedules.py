@@ -8,8 +8,6 @@ import pytest
 
 from lambdalab.mockaws.schedules import ScheduleError, fire_times, next_fire_time
 
-pytest.importorskip("croniter")  # cron() support; the lead adds it to pyproject.toml
-
 MONDAY = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
 
 

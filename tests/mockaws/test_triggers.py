@@ -128,7 +128,6 @@ def test_a_failing_async_invocation_is_retried_twice_and_every_attempt_recorded(
 
 
 def test_advancing_the_clock_fires_each_schedule_at_its_times_in_order(account):
-    pytest.importorskip("croniter")  # a dependency the lead adds to pyproject.toml
     rt = FakeRuntime()
     with Triggers(
         account=account,
@@ -268,7 +267,6 @@ def test_deletes_reach_only_functions_wired_to_removals(account):
 
 
 def test_exercise_trigger_specs_wire_the_same_sources(account):
-    pytest.importorskip("croniter")  # a dependency the lead adds to pyproject.toml
     rt = FakeRuntime()
     with Triggers(
         account=account, runtime=rt, clock=START, functions=functions(f=lambda e, a: None)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from lambdalab import runtime as runtime_module
 from lambdalab.mockaws import MockAccount
 from lambdalab.mockaws.triggers import Triggers
 from tests.mockaws.data import typical_fixture
-
-runtime_module = pytest.importorskip("lambdalab.runtime")
 
 STOP_DEV = """
 import boto3
@@ -49,6 +50,8 @@ def runtime():
         probe = rt.invoke(_config("def lambda_handler(e, c):\n    return 1\n"), {})
     except runtime_module.IsolationUnavailable as exc:
         rt.close()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the sandbox: {exc}")
         pytest.skip(f"sandbox unavailable here: {exc}")
     assert probe.status == "success", probe.to_dict()
     yield rt

@@ -169,6 +169,30 @@ def test_unhandled_exception_returns_the_error_document_with_stack_trace(rt):
     golden("exception.log", normalise(inv.logs))
 
 
+LIBRARY_ERRORS = """
+import json, boto3
+
+def lambda_handler(event, context):
+    if event["sdk"]:
+        boto3.client("s3").get_object(Bucket=1, Key="k")
+    return json.loads("not json")
+"""
+
+
+def test_library_frames_show_lambdas_paths_not_the_hosts(rt):
+    stdlib = run(rt, LIBRARY_ERRORS, {"sdk": False})
+    sdk = run(rt, LIBRARY_ERRORS, {"sdk": True})
+    assert json.loads(stdlib.payload_bytes)["stackTrace"][1].startswith(
+        '  File "/var/lang/lib/python3.12/json/__init__.py", line '
+    )
+    assert json.loads(sdk.payload_bytes)["stackTrace"][1].startswith(
+        '  File "/var/lang/lib/python3.12/site-packages/botocore/client.py", line '
+    )
+    for inv in (stdlib, sdk):
+        for text in (inv.payload_bytes.decode(), inv.logs):
+            assert "/root/" not in text and "/work/" not in text and "python3.11" not in text
+
+
 def test_import_error_fails_init_and_is_retried_inside_the_invoke(rt):
     inv = run(rt, "import requests\ndef lambda_handler(e, c):\n    return 1\n")
     assert json.loads(inv.payload_bytes) == {

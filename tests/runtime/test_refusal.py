@@ -38,16 +38,40 @@ def _world_traversable(path: str) -> bool:
     return all(os.stat(p).st_mode & stat.S_IXOTH for p in parts)
 
 
+def _reachable_by_everyone(path: str, spare_dir: Path) -> list[str]:
+    """A command prefix under which `path` is reachable by any user, or [] if it already is.
+
+    Here the interpreter lives in /root/.pyenv and /root is 0700. A private mount namespace lays
+    an 0755 tmpfs over the closed directory and binds the interpreter's tree back into it, so an
+    unprivileged user can start Python without the host's permissions changing.
+    """
+    path = Path(path).resolve()
+    closed = next(
+        (p for p in reversed(path.parents) if not os.stat(p).st_mode & stat.S_IXOTH), None
+    )
+    if closed is None:
+        return []
+    kept = closed / path.relative_to(closed).parts[0]
+    script = (
+        'mount --bind "$1" "$3" && mount -t tmpfs -o mode=0755 tmpfs "$2" '
+        '&& mkdir -p "$1" && mount --bind "$3" "$1" && shift 3 && exec "$@"'
+    )
+    args = [str(kept), str(closed), str(spare_dir)]
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *args]
+
+
 @pytest.mark.root
 def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_path):
     """As an unprivileged user (a learner's laptop): user namespaces, rlimits, measured peak."""
-    if os.geteuid() != 0 or not shutil.which("setpriv"):
-        pytest.skip("needs root to switch to an unprivileged user, and setpriv")
-    if not (_world_traversable(sys.base_prefix) and _world_traversable(str(ROOT))):
-        pytest.skip(
-            f"{sys.base_prefix} is not readable by other users here, so an unprivileged "
-            "user cannot start this interpreter (checked manually with a system venv)"
-        )
+    for tool in ("setpriv", "unshare"):
+        if not shutil.which(tool):
+            pytest.fail(f"{tool} (util-linux) is missing") if os.environ.get("CI") else pytest.skip(
+                f"needs {tool} (util-linux)"
+            )
+    if not _world_traversable(str(ROOT)):
+        pytest.skip(f"this checkout ({ROOT}) is not readable by other users")
+    (tmp_path / "mnt").mkdir()
+    prefix = _reachable_by_everyone(sys.base_prefix, tmp_path / "mnt")
     script = textwrap.dedent("""
         import json, os
         from lambdalab.runtime import FunctionConfig, Runtime
@@ -59,6 +83,7 @@ def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_pa
     """)
     proc = subprocess.run(
         [
+            *prefix,
             "setpriv",
             "--reuid=65534",
             "--regid=65534",
