@@ -70,7 +70,9 @@ def test_a_worker_keeps_its_database_connection_and_survives_losing_it(redis_url
     """One connection serves task after task; a dropped one (a database restart) costs no task."""
     if connection.vendor != "postgresql":
         pytest.skip("reads PostgreSQL's list of connections")
-    env = stack.process_env(broker_url=redis_url, var_dir=tmp_path)
+    # libpq labels the worker's connections, so only they are counted and cut (not, say, a
+    # live server thread's connection left open in this test process).
+    env = stack.process_env(broker_url=redis_url, var_dir=tmp_path, PGAPPNAME=KEEPER)
     log = tmp_path / "worker.log"
     with publishing_to(redis_url), stack.running(stack.worker_command(name="keeper"), env, log):
         _ping_answered(log)
@@ -85,6 +87,9 @@ def test_a_worker_keeps_its_database_connection_and_survives_losing_it(redis_url
         assert _worker_connections(log).isdisjoint(first)
 
 
+KEEPER = "lambdalab-test-keeper-worker"
+
+
 def _ping_answered(log) -> WorkerPing:
     ping = ping_create()  # committed at once: this test runs outside a transaction
     return stack.wait_for(lambda: _answered(ping.pk), timeout=60, what="the answer", log=log)
@@ -95,7 +100,8 @@ def _worker_connections(log) -> set[int]:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "WHERE datname = current_database() AND application_name = %s",
+                [KEEPER],
             )
             return {pid for (pid,) in cursor.fetchall()}
 
