@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from lambdalab.accounts.models import Role, User
+from tests.ci import skip_or_fail
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -72,9 +73,7 @@ def redis_url() -> str:
     try:
         client.ping()
     except redis.ConnectionError as exc:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"Redis is not running at {url}: {exc}")
+        skip_or_fail(f"Redis is not running at {url}: {exc}")
     client.flushdb()
     return url
 
@@ -82,6 +81,4 @@ def redis_url() -> str:
 def pytest_runtest_setup(item):
     """Tests that build sandboxes need root; in CI (root) they must run, never skip silently."""
     if item.get_closest_marker("root") and os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail("this test needs root, and CI must run it")
-        pytest.skip("needs root (namespaces, cgroups); CI runs it as root")
+        skip_or_fail("needs root (namespaces, cgroups); CI runs it as root")

@@ -14,6 +14,7 @@ from lambdalab.accounts.models import Role, User
 from lambdalab.catalog.content import load_catalog
 from lambdalab.catalog.services import catalog_sync
 from tests import stack
+from tests.ci import skip_or_fail
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -50,12 +51,6 @@ SOLUTION = (
 FORGETS_BANG = "def lambda_handler(event, context):\n    return {'shout': event['word'].upper()}\n"
 
 
-def _skip_or_fail(why: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
-
-
 @pytest.fixture
 def quick_passwords():
     """The web server checks passwords with the real hashers, so they are hashed with those."""
@@ -64,7 +59,7 @@ def quick_passwords():
 @pytest.fixture
 def site(transactional_db, redis_url, tmp_path):
     if not (ROOT / "static" / "dist" / "instructor.js").exists():
-        _skip_or_fail("static/dist is not built: run `npm ci && npm run build` (make does)")
+        skip_or_fail("static/dist is not built: run `npm ci && npm run build` (make does)")
     catalog_sync(catalog=load_catalog(ROOT / "lessons"))
     env = stack.process_env(broker_url=redis_url, var_dir=tmp_path)
     port = stack.free_port()
@@ -92,7 +87,7 @@ def _up(base: str) -> bool:
 @pytest.fixture
 def browser():
     if not Path(CHROMIUM).exists():
-        _skip_or_fail("Chromium is not installed: apt-get install -y chromium")
+        skip_or_fail("Chromium is not installed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -117,7 +112,7 @@ def _axe_problems(page) -> list[str]:
     """Serious and critical axe-core violations on the current page."""
     axe = ROOT / "node_modules" / "axe-core" / "axe.min.js"
     if not axe.exists():
-        _skip_or_fail("axe-core is missing from node_modules: run `npm ci`")
+        skip_or_fail("axe-core is missing from node_modules: run `npm ci`")
     page.add_script_tag(path=str(axe))
     found = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     # base.html's flash messages (<ul role="status"><li>) are the foundation's; reported there.

@@ -66,6 +66,9 @@ def test_ping_reaches_a_worker_through_the_embedded_broker(db, tmp_path, setting
     assert answered.worker
 
 
+KEEPER = "lambdalab-test-keeper-worker"  # the application_name of its connections
+
+
 def test_a_worker_keeps_its_database_connection_and_survives_losing_it(redis_url, tmp_path):
     """One connection serves task after task; a dropped one (a database restart) costs no task."""
     if connection.vendor != "postgresql":
@@ -85,9 +88,6 @@ def test_a_worker_keeps_its_database_connection_and_survives_losing_it(redis_url
                 cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
         _ping_answered(log)
         assert _worker_connections(log).isdisjoint(first)
-
-
-KEEPER = "lambdalab-test-keeper-worker"
 
 
 def _ping_answered(log) -> WorkerPing:

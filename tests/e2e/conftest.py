@@ -12,6 +12,7 @@ import pytest
 from lambdalab.catalog.content import load_catalog
 from lambdalab.catalog.services import catalog_sync
 from tests import stack
+from tests.ci import skip_or_fail
 
 # Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests make
 # are still plain synchronous ones, so Django's guard against async misuse does not apply.
@@ -31,18 +32,11 @@ CHROMIUM_ARGS = [
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def _missing(what: str) -> None:
-    # In CI the browser tests must run: a missing piece is a failure, not a skip.
-    if os.environ.get("CI") == "true":
-        pytest.fail(what)
-    pytest.skip(what)
-
-
 @pytest.fixture
 def site(transactional_db, redis_url, tmp_path):
     """The base URL of a running LambdaLab with the bundled lessons loaded."""
     if not (ROOT / "static" / "dist" / "app.js").exists():
-        _missing("static/dist/app.js is missing: run `npm ci && npm run build` (make does)")
+        skip_or_fail("static/dist/app.js is missing: run `npm ci && npm run build` (make does)")
     lessons = Path(os.environ.get("LAMBDALAB_LESSONS_DIR") or ROOT / "lessons")
     catalog_sync(catalog=load_catalog(lessons))
     env = stack.process_env(broker_url=redis_url, var_dir=tmp_path)
@@ -72,11 +66,11 @@ def _up(browser: stack.Browser) -> bool:
 @pytest.fixture(scope="session")
 def chromium():
     if not Path(CHROMIUM).exists():
-        _missing("Chromium is not installed: apt-get install -y chromium (make test does)")
+        skip_or_fail("Chromium is not installed: apt-get install -y chromium (make test does)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("the playwright Python package is not installed")
+        skip_or_fail("the playwright Python package is not installed")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -107,7 +101,7 @@ def screenshot(page, name: str) -> Path:
 def axe_violations(page) -> list[dict]:
     """Serious and critical axe-core violations on the current page."""
     if not AXE.exists():
-        _missing("axe-core is missing from node_modules: run `npm ci`")
+        skip_or_fail("axe-core is missing from node_modules: run `npm ci`")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [

@@ -7,9 +7,8 @@ import re
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from lambdalab.runtime import FunctionConfig, Invocation, Runtime
+from tests.ci import skip_or_fail
 
 GOLDEN = Path(__file__).parent / "golden"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -53,6 +52,4 @@ def golden(name: str, actual: str) -> None:
 def require_root() -> None:
     """Root-only checks must never skip silently in CI."""
     if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail("this test needs root, and CI must run it")
-        pytest.skip("needs root (namespaces, cgroups); CI runs it as root")
+        skip_or_fail("needs root (namespaces, cgroups); CI runs it as root")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lambdalab.runtime import IsolationUnavailable, Runtime, cli
+from tests.ci import skip_or_fail
 from tests.runtime.support import function
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,9 +66,7 @@ def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_pa
     """As an unprivileged user (a learner's laptop): user namespaces, rlimits, measured peak."""
     for tool in ("setpriv", "unshare"):
         if not shutil.which(tool):
-            pytest.fail(f"{tool} (util-linux) is missing") if os.environ.get("CI") else pytest.skip(
-                f"needs {tool} (util-linux)"
-            )
+            skip_or_fail(f"needs {tool} (util-linux)")
     if not _world_traversable(str(ROOT)):
         pytest.skip(f"this checkout ({ROOT}) is not readable by other users")
     (tmp_path / "mnt").mkdir()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -10,6 +9,7 @@ import pytest
 
 from lambdalab.celery import app
 from tests import stack
+from tests.ci import skip_or_fail
 
 SLEEPY = {
     "lambda_function.py": (
@@ -53,9 +53,7 @@ class PrivateRedis:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.fail("redis-server is not installed") if os.environ.get("CI") else pytest.skip(
-                "redis-server is not installed"
-            )
+            skip_or_fail("redis-server is not installed")
         self.proc = subprocess.Popen(
             [
                 binary,
