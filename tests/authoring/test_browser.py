@@ -15,6 +15,7 @@ from lambdalab.catalog.content import load_catalog
 from lambdalab.catalog.services import catalog_sync
 from tests import stack
 from tests.ci import skip_or_fail
+from tests.e2e.conftest import replace_code
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -126,14 +127,6 @@ def _axe_problems(page) -> list[str]:
     ]
 
 
-def _replace_code(page, code: str) -> None:
-    editor = page.get_by_role("textbox", name="Handler code")
-    editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(code)
-
-
 def test_instructor_authors_publishes_and_grades_a_new_exercise(site, browser):
     from playwright.sync_api import expect
 
@@ -181,7 +174,7 @@ def test_instructor_authors_publishes_and_grades_a_new_exercise(site, browser):
     ada.get_by_label("Join code").fill(code)
     ada.get_by_role("button", name="Join course").click()
     ada.get_by_role("link", name="Shout it").click()
-    _replace_code(ada, SOLUTION)
+    replace_code(ada, SOLUTION)
     expect(ada.locator("#save-status")).to_contain_text("Draft saved", timeout=10_000)
     ada.get_by_role("button", name="Submit", exact=True).click()
     expect(ada.locator("#submit-result")).to_contain_text("100%", timeout=120_000)

@@ -116,6 +116,19 @@ def axe_violations(page) -> list[dict]:
     ]
 
 
+def replace_code(page, code: str) -> None:
+    """Select everything in the code editor and paste `code`, as a learner would.
+
+    Waits for CodeMirror to replace the page's textarea first: a locator resolved in the moment
+    before that would hold on to the textarea, which the editor then hides.
+    """
+    page.locator("#workspace .cm-editor").first.wait_for()
+    page.get_by_role("textbox", name="Handler code").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(code)  # as a paste: no auto-indent on top of the code's own
+
+
 def sign_up(page, username: str = "newlearner") -> None:
     page.goto("/accounts/signup/")
     page.get_by_label("Username").fill(username)

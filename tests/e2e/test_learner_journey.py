@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lambdalab.catalog.models import Exercise, Lesson, Quiz
-from tests.e2e.conftest import axe_violations, screenshot, sign_up
+from tests.e2e.conftest import axe_violations, replace_code, screenshot, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.root]
 
@@ -16,14 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.root]
 def _solution(slug: str) -> str:
     content = Exercise.objects.get(slug=slug).current_version.content()
     return content.solution_files["lambda_function.py"]
-
-
-def _replace_code(page, code: str) -> None:
-    editor = page.get_by_role("textbox", name="Handler code")
-    editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(code)  # as a paste: no auto-indent on top of the code's own
 
 
 def test_sign_up_learn_test_submit_and_see_progress(page):
@@ -42,7 +34,7 @@ def test_sign_up_learn_test_submit_and_see_progress(page):
 
     page.get_by_role("link", name="Open the exercise").first.click()
     expect(page.get_by_role("button", name="Test", exact=True)).to_be_visible()
-    _replace_code(page, _solution("first-handler"))
+    replace_code(page, _solution("first-handler"))
     expect(page.locator("#save-status")).to_contain_text("Draft saved", timeout=10_000)
 
     page.get_by_role("button", name="Test", exact=True).click()
@@ -161,7 +153,7 @@ def test_exercise_page_fits_a_narrow_screen(page):
 def test_mock_aws_before_and_after_show_what_the_function_did(page):
     sign_up(page, "cloudy")
     page.goto("/exercises/stop-dev-instances/")
-    _replace_code(page, _solution("stop-dev-instances"))
+    replace_code(page, _solution("stop-dev-instances"))
     page.get_by_label("Start from").select_option(label="saturday-1100.json")
     expect(page.get_by_role("textbox", name="Event JSON")).to_contain_text("Scheduled Event")
     page.get_by_role("button", name="Test", exact=True).click()
@@ -197,7 +189,7 @@ def test_typing_while_offline_is_not_lost(page):
     sign_up(page, "offline")
     page.goto("/exercises/first-handler/")
     page.context.set_offline(True)
-    _replace_code(page, "# written on a train\ndef lambda_handler(event, context):\n    return 1\n")
+    replace_code(page, "# written on a train\ndef lambda_handler(event, context):\n    return 1\n")
     page.wait_for_timeout(1500)  # the autosave tries, and cannot reach the server
     page.context.set_offline(False)
     page.reload()
@@ -226,7 +218,7 @@ def test_autosave_right_after_test_saves_and_queues_nothing(page):
 
     sign_up(page, "quickclicker")
     page.goto("/exercises/first-handler/")
-    _replace_code(page, _solution("first-handler"))
+    replace_code(page, _solution("first-handler"))
     page.get_by_label("Start from").select_option(index=1)  # schedules an autosave ...
     page.get_by_role("button", name="Test", exact=True).click()  # ... that fires after this
     expect(page.locator("#test-result")).to_contain_text("REPORT RequestId:", timeout=60_000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -34,31 +35,34 @@ def test_the_cli_exits_2_and_explains_when_isolation_is_unavailable(monkeypatch,
     assert "Isolation unavailable" in capsys.readouterr().err
 
 
-def _world_traversable(path: str) -> bool:
-    parts = Path(path).resolve().parents
-    return all(os.stat(p).st_mode & stat.S_IXOTH for p in parts)
+def _reachable_by_everyone(paths: list[str], spare_dir: Path) -> list[str]:
+    """A command prefix under which every path is reachable by any user ([] if they already are).
 
-
-def _reachable_by_everyone(path: str, spare_dir: Path) -> list[str]:
-    """A command prefix under which `path` is reachable by any user, or [] if it already is.
-
-    Here the interpreter lives in /root/.pyenv and /root is 0700. A private mount namespace lays
-    an 0755 tmpfs over the closed directory and binds the interpreter's tree back into it, so an
-    unprivileged user can start Python without the host's permissions changing.
+    Here the interpreter lives in /root/.pyenv and /root is 0700 (and a checkout may sit in a
+    0700 temporary folder). A private mount namespace lays an 0755 tmpfs over each closed
+    directory and binds the trees we need back into it; the host's permissions never change.
     """
-    path = Path(path).resolve()
-    closed = next(
-        (p for p in reversed(path.parents) if not os.stat(p).st_mode & stat.S_IXOTH), None
-    )
-    if closed is None:
+    closed: dict[Path, set[Path]] = {}
+    for path in (Path(p).resolve() for p in paths):
+        parents = reversed(path.parents)
+        shut = next((p for p in parents if not os.stat(p).st_mode & stat.S_IXOTH), None)
+        if shut is not None:
+            closed.setdefault(shut, set()).add(shut / path.relative_to(shut).parts[0])
+    if not closed:
         return []
-    kept = closed / path.relative_to(closed).parts[0]
-    script = (
-        'mount --bind "$1" "$3" && mount -t tmpfs -o mode=0755 tmpfs "$2" '
-        '&& mkdir -p "$1" && mount --bind "$3" "$1" && shift 3 && exec "$@"'
-    )
-    args = [str(kept), str(closed), str(spare_dir)]
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *args]
+
+    def bind(source: Path, target: Path) -> str:
+        src, dst = shlex.quote(str(source)), shlex.quote(str(target))
+        return f"mkdir -p {dst} && mount --bind {src} {dst}"
+
+    steps = []
+    for n, (shut, kept) in enumerate(closed.items()):
+        saved = [(k, spare_dir / f"{n}-{i}") for i, k in enumerate(sorted(kept))]
+        steps += [bind(k, s) for k, s in saved]
+        steps.append(f"mount -t tmpfs -o mode=0755 tmpfs {shlex.quote(str(shut))}")
+        steps += [bind(s, k) for k, s in saved]
+    script = " && ".join([*steps, 'exec "$@"'])
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
 
 
 @pytest.mark.root
@@ -67,10 +71,7 @@ def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_pa
     for tool in ("setpriv", "unshare"):
         if not shutil.which(tool):
             skip_or_fail(f"needs {tool} (util-linux)")
-    if not _world_traversable(str(ROOT)):
-        pytest.skip(f"this checkout ({ROOT}) is not readable by other users")
-    (tmp_path / "mnt").mkdir()
-    prefix = _reachable_by_everyone(sys.base_prefix, tmp_path / "mnt")
+    prefix = _reachable_by_everyone([sys.base_prefix, str(ROOT)], tmp_path)
     script = textwrap.dedent("""
         import json, os
         from lambdalab.runtime import FunctionConfig, Runtime
