@@ -298,20 +298,7 @@ def main(argv: list[str]) -> int:
     database = "PostgreSQL" if env["DATABASE_URL"] else "SQLite"
     broker = "Redis" if env["REDIS_URL"] else "embedded file broker"
     port = _free_port()
-    web = _start(
-        [
-            str(BIN / "gunicorn"),
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--threads",
-            "8",
-            "lambdalab.wsgi",
-        ],
-        env,
-        VAR / "web.log",
-    )
+    web = _start(web_command(port), env, VAR / "web.log")
     worker = _start(
         [
             str(BIN / "celery"),
@@ -354,7 +341,8 @@ def print_table(
 ) -> None:
     overhead = one["p50"] - floor
     cores = os.cpu_count()
-    print(f"Grading pipeline, 5-test exercise, {database} + {broker}, 2 workers, {cores} cores")
+    print(f"Grading pipeline, 5-test exercise, {database} + {broker}, {cores} cores")
+    print("web: docker-compose.yml's gunicorn command; worker: Celery, 2 processes")
     print("(latency: from the HTTP POST of Submit to the stored final result)\n")
     rows = [
         ("1 learner", one),
@@ -402,6 +390,17 @@ def print_table(
         f"\nall {sum(r['n'] for r in runs)} submissions graded"
         + (f"; {failed} did not pass (unexpected)" if failed else ", all passed")
     )
+
+
+def web_command(port: int) -> list[str]:
+    """docker-compose.yml's web command (production's gunicorn settings), bound to `port`."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = list(compose["services"]["web"]["command"])
+    command[0] = str(BIN / command[0])
+    command[command.index("-b") + 1] = f"127.0.0.1:{port}"
+    return command
 
 
 def _free_port() -> int:
