@@ -20,12 +20,17 @@ from lambdalab.authoring.models import ExerciseDraft, LessonDraft, ValidationSta
 from lambdalab.catalog.content import parse_lesson
 from lambdalab.catalog.exercise_loader import parse_exercise
 from lambdalab.catalog.models import Exercise, Lesson
-from lambdalab.catalog.services import exercise_publish, files_hash, lesson_publish
+from lambdalab.catalog.services import (
+    EXERCISE_REFERENCE,
+    exercise_publish,
+    files_hash,
+    lesson_publish,
+    with_exercise_reference,
+)
 from lambdalab.catalog.yamlsource import ContentError
 
 logger = logging.getLogger(__name__)
 # Only to find which drafts to publish together; parse_lesson is the authority on the format.
-EXERCISE_REFERENCE = re.compile(r"^```+exercise[ \t]*\n[ \t]*slug:[ \t]*([a-z0-9-]+)", re.M)
 
 
 class AuthoringError(Exception):
@@ -191,7 +196,7 @@ def _lesson_files(lesson: Lesson, draft: ExerciseDraft) -> dict[str, str]:
         for path, text in other.current_version.files.items():
             files[f"exercises/{other.slug}/{path}"] = text
     imported = _imported_lesson_text(lesson, draft.author)
-    files["lesson.md"] = _with_reference(imported or files.get("lesson.md", ""), draft.slug)
+    files["lesson.md"] = with_exercise_reference(imported or files.get("lesson.md", ""), draft.slug)
     published = set(lesson.exercises.filter(archived=False).values_list("slug", flat=True))
     for sibling in _unpublished_references(files["lesson.md"], published, draft):
         if not sibling.validation_passed:
@@ -219,12 +224,6 @@ def _unpublished_references(text: str, published: set[str], draft: ExerciseDraft
     wanted = set(EXERCISE_REFERENCE.findall(text)) - published - {draft.slug}
     drafts = ExerciseDraft.objects.filter(lesson=draft.lesson, author=draft.author, slug__in=wanted)
     return list(drafts)
-
-
-def _with_reference(text: str, slug: str) -> str:
-    if f"slug: {slug}\n" in text:
-        return text
-    return text.rstrip("\n") + f"\n\n```exercise\nslug: {slug}\n```\n"
 
 
 # --- lessons -----------------------------------------------------------------------------------

@@ -7,8 +7,10 @@ transaction on an already validated Catalog, so bad content imports nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,9 @@ from django.db.models import Max
 
 from lambdalab.catalog import content
 from lambdalab.catalog.models import Exercise, ExerciseVersion, Lesson, LessonFile, Quiz
+
+# An exercise block of lesson.md, and the slug it shows.
+EXERCISE_REFERENCE = re.compile(r"^```+exercise[ \t]*\n[ \t]*slug:[ \t]*([a-z0-9-]+)", re.M)
 
 
 @dataclass
@@ -69,9 +74,37 @@ def _sync_folder_lesson(lesson: content.Lesson, report: SyncReport) -> Lesson:
     row = Lesson.objects.filter(slug=lesson.slug, origin="lessons", archived=False).first()
     if row is not None and row.folder_hash == digest:
         return row  # unchanged in the folder: edits made on the site since then stand
+    if row is not None:
+        lesson = _with_site_exercises(lesson, row, report)
     row = lesson_publish(lesson=lesson, report=report, origin="lessons")
     Lesson.objects.filter(pk=row.pk).update(folder_hash=digest)
     return row
+
+
+def _with_site_exercises(lesson: content.Lesson, row: Lesson, report: SyncReport):
+    """The folder's lesson, still showing the exercises added to it on the site.
+
+    The folder's lesson.md wins, but an exercise an instructor added on the site lives only in
+    the database: its reference block is put back at the end, or learners would lose sight of it.
+    """
+    referenced = {block.data["slug"] for block in lesson.blocks if block.kind == "exercise"}
+    site = row.exercises.filter(origin="web", archived=False).order_by("position", "pk")
+    missing = [slug for slug in site.values_list("slug", flat=True) if slug not in referenced]
+    if not missing:
+        return lesson
+    text, body = lesson.files.get("lesson.md", ""), lesson.body
+    for slug in missing:
+        text, body = with_exercise_reference(text, slug), with_exercise_reference(body, slug)
+        report.add(f"kept exercise {slug} (added on the site) in {lesson.dir_name}/lesson.md")
+    return dataclasses.replace(lesson, body=body, files={**lesson.files, "lesson.md": text})
+
+
+def with_exercise_reference(text: str, slug: str) -> str:
+    """lesson.md text that shows exercise `slug`: unchanged if it already does, else the
+    exercise block appended at the end."""
+    if slug in EXERCISE_REFERENCE.findall(text):
+        return text
+    return text.rstrip("\n") + f"\n\n```exercise\nslug: {slug}\n```\n"
 
 
 def _sync_folder_exercise(

@@ -235,6 +235,26 @@ def test_an_exercise_an_instructor_adds_on_the_site_to_a_folder_lesson_survives_
     assert [e.slug for e in lesson.content().exercises] == ["greet", "greet-again"]
 
 
+def test_a_site_exercise_stays_in_the_lesson_text_when_the_folders_lesson_md_changes(tmp_path):
+    folder = lesson_files()
+    root = write_tree(tmp_path / "lessons", folder)
+    sync(root)
+    _publish_from_the_site(_with_second_exercise(folder))
+    lesson_md = root / "01-hello-lambda" / "lesson.md"
+    lesson_md.write_text(lesson_md.read_text().replace("# Hello", "# Hello again", 1))
+
+    output = sync(root)
+
+    assert "kept exercise greet-again (added on the site) in 01-hello-lambda/lesson.md" in output
+    lesson = Lesson.objects.get(slug="hello-lambda")
+    stored = lesson.files.get(path="lesson.md").text
+    assert "# Hello again" in stored  # the folder's edit landed
+    assert stored.endswith("```exercise\nslug: greet-again\n```\n")
+    assert lesson.body.endswith("```exercise\nslug: greet-again\n```\n")
+    assert [e.slug for e in lesson.content().exercises] == ["greet", "greet-again"]
+    assert sync(root).strip().endswith("No changes.")  # and the folder is in sync again
+
+
 def test_an_edit_made_on_the_site_stands_until_the_folder_itself_changes(tmp_path):
     folder = lesson_files()
     root = write_tree(tmp_path / "lessons", folder)
@@ -274,5 +294,6 @@ def test_an_exercise_removed_from_the_folder_is_archived_but_one_added_on_the_si
     output = sync(tmp_path / "lessons2")
 
     assert "archived exercise greet-again" in output
-    assert "web-only" not in output
+    assert "archived exercise web-only" not in output
+    assert "kept exercise web-only (added on the site)" in output
     assert not Exercise.objects.get(slug="web-only").archived
