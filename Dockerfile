@@ -12,6 +12,12 @@ FROM python:3.12-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+# Each Lambda runtime label runs on its own CPython: python3.12 on this image's, python3.13 on
+# the official 3.13 build beside it (same Debian, same /usr/local prefix, found on PATH).
+COPY --from=python:3.13-slim-bookworm /usr/local/bin/python3.13 /usr/local/bin/python3.13
+COPY --from=python:3.13-slim-bookworm /usr/local/lib/python3.13 /usr/local/lib/python3.13
+COPY --from=python:3.13-slim-bookworm /usr/local/lib/libpython3.13.so.1.0 /usr/local/lib/
+RUN ldconfig && python3.13 -c "import ssl, sqlite3, ctypes"
 COPY pyproject.toml ./
 COPY lambdalab ./lambdalab
 RUN pip install .

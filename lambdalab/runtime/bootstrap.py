@@ -8,6 +8,7 @@ it sends back is treated as untrusted by the host.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import logging
 import os
@@ -97,8 +98,17 @@ def error_log_record(error_type: str, message: str, trace: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _sdk_site_packages() -> str:
+    """Where boto3 and botocore are: the worker's site-packages, also for the sandbox's other
+    Python versions (which import the worker's SDK, pure Python, ahead of their own)."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or spec.origin is None:
+        return sysconfig.get_paths()["purelib"]
+    return os.path.dirname(os.path.dirname(spec.origin))
+
+
 _HOST_PATHS = (  # most specific first: the venv may sit inside the interpreter's tree
-    (sysconfig.get_paths()["purelib"] + "/", "{lib}/site-packages/"),
+    (_sdk_site_packages() + "/", "{lib}/site-packages/"),
     (sysconfig.get_paths()["stdlib"] + "/", "{lib}/"),
     (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/", "/var/runtime/"),
 )

@@ -10,7 +10,6 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lambdalab.runtime import channel
+from lambdalab.runtime import channel, hostinfo
 
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 ZYGOTE_START_TIMEOUT_S = 120.0
@@ -40,22 +39,25 @@ class IsolationUnavailable(RuntimeError):
 class Zygote:
     """A pre-initialised interpreter that forks execution environments on request."""
 
-    def __init__(self) -> None:
+    def __init__(self, interpreter: hostinfo.Interpreter | None = None) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self.pid = 0
+        self.interpreter = interpreter or hostinfo.this_interpreter()
 
     def _start(self) -> None:
         host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Another Python version imports the worker's SDK (pure Python) ahead of its own.
+        path = [PROJECT_ROOT, *filter(None, [self.interpreter.sdk_path])]
         code = (
-            f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
+            f"import sys; sys.path[:0] = {path!r}; "
             f"from lambdalab.runtime.zygote import main; main({child.fileno()})"
         )
         # exec a fresh interpreter with an empty environment: nothing of the worker
         # (settings, credentials, open connections) is inherited.
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-c", code],
+            [self.interpreter.executable, "-I", "-B", "-c", code],
             env={},
             pass_fds=[child.fileno()],
             stdin=subprocess.DEVNULL,

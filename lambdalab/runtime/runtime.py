@@ -21,7 +21,7 @@ from typing import Any
 
 from lambdalab.runtime import hostinfo
 from lambdalab.runtime.cgroups import CgroupManager, CgroupUnavailable, EnvCgroup
-from lambdalab.runtime.config import FunctionConfig
+from lambdalab.runtime.config import RUNTIMES, FunctionConfig
 from lambdalab.runtime.environment import Environment
 from lambdalab.runtime.host import IsolationUnavailable, SandboxHandle, SlotLeases, Zygote
 from lambdalab.runtime.invocation import Invocation
@@ -32,6 +32,8 @@ DEFAULT_UID_BASE = 2_000_000_000
 # Lambda allows 1,024 processes/threads; 256 keeps a fork bomb cheap on a shared 2-core worker
 # while leaving plenty for thread pools.
 MAX_PROCESSES = 256
+DEFAULT_RUNTIME = "python3.12"  # spares are kept ready for this one
+UIDS_PER_RUNTIME = 4096  # each runtime label has its own slots: its interpreter's forkers
 
 
 @dataclass
@@ -41,6 +43,7 @@ class _Sandbox:
     handle: SandboxHandle
     uid_lease: tuple[int, int]
     cgroup: EnvCgroup | None
+    runtime: str = DEFAULT_RUNTIME
 
 
 class Runtime:
@@ -69,9 +72,10 @@ class Runtime:
         self._idle: dict[tuple[str, str], list[Environment]] = {}
         self._live = 0
         self._busy: dict[str, int] = {}  # function key -> running invocations
-        self._zygote: Zygote | None = None
+        self._zygotes: dict[str, Zygote] = {}  # one per runtime label, started on first use
         self._cgroups: CgroupManager | None = None
-        self._leases: SlotLeases | None = None
+        self._leases: dict[str, SlotLeases] = {}
+        self._ready = False
         self._setup_error: str | None = None
         self._root_dir = ""
         self._closed = False
@@ -174,8 +178,8 @@ class Runtime:
             SlotLeases.release(sandbox.uid_lease[1])
             with self._lock:
                 self._live -= 1
-        if self._zygote is not None:
-            self._zygote.close()
+        for zygote in self._zygotes.values():
+            zygote.close()
         if self._cgroups is not None:
             self._cgroups.close()
         if self._root_dir:
@@ -225,7 +229,7 @@ class Runtime:
             if self._closed:
                 raise RuntimeError("Runtime is closed")
             stale = self._forget_other_versions(owner, config)
-            env, spare = self._reserve(key, fresh, stale)
+            env, spare = self._reserve(key, fresh, stale, config.runtime)
         for old in stale:
             self._destroy_later(old)  # teardown is off the invocation's critical path
         if env is not None:
@@ -241,7 +245,7 @@ class Runtime:
             self._replenish()
 
     def _reserve(
-        self, key: tuple[str, str], fresh: bool, stale: list[Environment]
+        self, key: tuple[str, str], fresh: bool, stale: list[Environment], runtime: str
     ) -> tuple[Environment | None, _Sandbox | None]:
         """Under the lock: a warm environment, a spare sandbox, or room for a new one
         (waiting if needed)."""
@@ -249,8 +253,10 @@ class Runtime:
             warm = self._idle.get(key)
             if warm and not fresh:
                 return warm.pop(), None  # most recently used first, as Lambda tends to
-            if self._spares:
-                return None, self._spares.pop()
+            spare = next((s for s in reversed(self._spares) if s.runtime == runtime), None)
+            if spare is not None:
+                self._spares.remove(spare)
+                return None, spare
             if self._live - len(stale) < self.max_environments:  # stale ones are going away
                 self._live += 1
                 return None, None
@@ -334,7 +340,7 @@ class Runtime:
                 return self._bind(spare, config, owner)
             except (IsolationUnavailable, OSError):
                 pass  # the spare died or its slot changed: start a fresh sandbox instead
-        return self._bind(self._start_sandbox(config.memory_size), config, owner)
+        return self._bind(self._start_sandbox(config.memory_size, config.runtime), config, owner)
 
     def _bind(self, sandbox: _Sandbox, config: FunctionConfig, owner: str) -> Environment:
         """Give a sandbox its function: limits for this config, then code and environment."""
@@ -359,15 +365,15 @@ class Runtime:
             SlotLeases.release(lock_fd)
             raise
 
-    def _start_sandbox(self, memory_mb: int) -> _Sandbox:
+    def _start_sandbox(self, memory_mb: int, runtime: str) -> _Sandbox:
         """A new, isolated sandbox in a free slot, waiting for its function."""
         self._ensure_setup()
-        assert self._leases is not None and self._zygote is not None
+        zygote, leases = self._pool(runtime)
         # A uid this Runtime already has a slot for reuses its forker and template root;
         # another one (freed meanwhile by another worker on the host) would build new ones.
         with self._lock:
             known = tuple(int(name[4:]) for name in self._cgroups.slots) if self._cgroups else ()
-        uid, lock_fd = self._leases.acquire(prefer=known)
+        uid, lock_fd = leases.acquire(prefer=known)
         try:
             cgroup = None
             if self._cgroups is not None:
@@ -375,8 +381,9 @@ class Runtime:
                     cgroup = self._cgroups.slot(
                         name=f"uid-{uid}", memory_mb=memory_mb, max_pids=MAX_PROCESSES
                     )
-            handle = SandboxHandle(zygote=self._zygote, spec=self._spec(uid, cgroup))
-            return _Sandbox(handle, (uid, lock_fd), cgroup)
+            spec = self._spec(uid, cgroup, zygote.interpreter)
+            handle = SandboxHandle(zygote=zygote, spec=spec)
+            return _Sandbox(handle, (uid, lock_fd), cgroup, runtime)
         except BaseException:
             SlotLeases.release(lock_fd)
             raise
@@ -385,7 +392,7 @@ class Runtime:
         """Keep `spares` isolated sandboxes ready, so a cold start skips their set-up."""
         with self._lock:
             wanted = self.spares - len(self._spares) - self._pending_spares
-            if self._closed or self._zygote is None or wanted <= 0:
+            if self._closed or not self._ready or wanted <= 0:
                 return
             victim = None
             if self._live >= self.max_environments:
@@ -401,7 +408,7 @@ class Runtime:
     def _make_spare(self) -> None:
         sandbox = None
         with contextlib.suppress(Exception):  # a failed spare only costs the next cold start
-            sandbox = self._start_sandbox(128)
+            sandbox = self._start_sandbox(128, DEFAULT_RUNTIME)
             try:
                 sandbox.handle.wait_isolated()  # only a fully isolated sandbox is a spare
             except BaseException:
@@ -421,7 +428,7 @@ class Runtime:
             sandbox.handle.kill()
             SlotLeases.release(sandbox.uid_lease[1])
 
-    def _spec(self, uid: int, cgroup: Any) -> dict[str, Any]:
+    def _spec(self, uid: int, cgroup: Any, interpreter: hostinfo.Interpreter) -> dict[str, Any]:
         """The trusted, learner-free part of a sandbox's set-up (the zygote sees this)."""
         rootless = os.geteuid() != 0
         return {
@@ -433,7 +440,7 @@ class Runtime:
             "cgroup_procs": cgroup.procs_files if cgroup is not None else [],
             "max_processes": MAX_PROCESSES,
             "cpu_seconds": 910,
-            "ro_binds": self._binds,
+            "ro_binds": hostinfo.with_bind(self._binds, interpreter.base_prefix),
             "packages": self._packages,
         }
 
@@ -441,7 +448,7 @@ class Runtime:
         with self._lock:
             if self._setup_error:
                 raise IsolationUnavailable(self._setup_error)
-            if self._zygote is not None:
+            if self._ready:
                 return
             try:
                 self._setup()
@@ -466,5 +473,14 @@ class Runtime:
         hostinfo.remove_stale_root_dirs(tempfile.gettempdir())
         self._root_dir = tempfile.mkdtemp(prefix=f"lambdalab-root-{os.getpid()}-")
         self._binds, self._packages = hostinfo.system_binds(), hostinfo.runtime_packages()
-        self._leases = SlotLeases(base_uid=self._uid_base, count=4096)
-        self._zygote = Zygote()
+        self._ready = True
+
+    def _pool(self, runtime: str) -> tuple[Zygote, SlotLeases]:
+        """The zygote of `runtime`'s Python version and the slot uids that go with it."""
+        with self._lock:
+            if runtime not in self._zygotes:
+                index = RUNTIMES.index(runtime)
+                base = self._uid_base + index * UIDS_PER_RUNTIME
+                self._leases[runtime] = SlotLeases(base_uid=base, count=UIDS_PER_RUNTIME)
+                self._zygotes[runtime] = Zygote(hostinfo.interpreter_for(runtime))
+            return self._zygotes[runtime], self._leases[runtime]

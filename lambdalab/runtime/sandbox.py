@@ -382,9 +382,10 @@ def _set_environment(env: dict[str, str], spec_packages: list[str]) -> None:
     time.tzset()
     stdlib = [p for p in sys.path if p.startswith(sys.base_prefix) and "site-packages" not in p]
     packages = sorted({os.path.dirname(p) for p in spec_packages})
+    runtime = env.get("AWS_EXECUTION_ENV", "AWS_Lambda_python3.12").removeprefix("AWS_Lambda_")
     sys.path[:] = [
         "/var/task",
-        "/opt/python/lib/python3.12/site-packages",
+        f"/opt/python/lib/{runtime}/site-packages",
         "/opt/python",
         "/var/runtime",
         *stdlib,

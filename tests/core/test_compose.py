@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lambdalab.runtime.config import RUNTIMES
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.smoke
 
@@ -66,3 +68,12 @@ def test_dockerfile_builds_the_image_the_compose_file_uses(compose):
     assert dockerfile.startswith("# syntax") or "FROM python:3" in dockerfile
     assert "collectstatic" in dockerfile
     assert compose["services"]["web"]["build"]["context"] == "."
+
+
+def test_the_image_has_a_python_for_every_lambda_runtime_label():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for runtime in RUNTIMES:  # "python3.13": the base image's Python, or one copied beside it
+        version = runtime.removeprefix("python")
+        assert (
+            f"FROM python:{version}-" in dockerfile or f"/usr/local/bin/{runtime} " in dockerfile
+        ), runtime

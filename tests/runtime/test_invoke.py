@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from lambdalab.runtime import hostinfo
+from lambdalab.runtime.config import RUNTIMES
+from tests.ci import skip_or_fail
 from tests.runtime.support import golden, normalise, run
 
 pytestmark = pytest.mark.root
@@ -191,6 +194,33 @@ def test_library_frames_show_lambdas_paths_not_the_hosts(rt):
     for inv in (stdlib, sdk):
         for text in (inv.payload_bytes.decode(), inv.logs):
             assert "/root/" not in text and "/work/" not in text and "python3.11" not in text
+
+
+VERSIONED = """
+import json, sys
+def lambda_handler(event, context):
+    if event.get("fail"):
+        json.loads("not json")
+    order = {"dish": "pad thai"}
+    return {"python": list(sys.version_info[:2]), "line": f"{order["dish"]} paid"}
+"""
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_each_runtime_runs_its_own_python_version(rt, runtime):
+    version = runtime.removeprefix("python")
+    if not hostinfo.interpreter_for(runtime).version.startswith(version + "."):
+        skip_or_fail(f"Python {version} is not installed on this host")
+
+    ok = run(rt, VERSIONED, {}, runtime=runtime)
+    failed = run(rt, VERSIONED, {"fail": True}, runtime=runtime)
+
+    # Nested quotes in an f-string are new in Python 3.12: code written for Lambda runs as is.
+    python = [int(part) for part in version.split(".")]
+    assert json.loads(ok.payload_bytes) == {"python": python, "line": "pad thai paid"}
+    assert json.loads(failed.payload_bytes)["stackTrace"][1].startswith(
+        f'  File "/var/lang/lib/{runtime}/json/__init__.py", line '
+    )
 
 
 def test_import_error_fails_init_and_is_retried_inside_the_invoke(rt):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdalab.runtime import IsolationUnavailable, Runtime, cli
+from lambdalab.runtime import IsolationUnavailable, Runtime, cli, hostinfo
 from tests.ci import skip_or_fail
 from tests.runtime.support import function
 
@@ -71,12 +71,14 @@ def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_pa
     for tool in ("setpriv", "unshare"):
         if not shutil.which(tool):
             skip_or_fail(f"needs {tool} (util-linux)")
-    prefix = _reachable_by_everyone([sys.base_prefix, str(ROOT)], tmp_path)
+    python = hostinfo.interpreter_for("python3.12")  # the laptop's own, found by its path
+    prefix = _reachable_by_everyone([sys.base_prefix, python.base_prefix, str(ROOT)], tmp_path)
     script = textwrap.dedent("""
         import json, os
         from lambdalab.runtime import FunctionConfig, Runtime
-        src = ("import os\\ndef lambda_handler(e, c):\\n"
-               "    return [os.path.exists('/etc/shadow'), open('/proc/self/status').read()]\\n")
+        src = ("import os, platform\\ndef lambda_handler(e, c):\\n"
+               "    return [os.path.exists('/etc/shadow'), open('/proc/self/status').read(),\\n"
+               "            platform.python_version()]\\n")
         with Runtime(max_environments=1) as rt:
             inv = rt.invoke(FunctionConfig(code={"lambda_function.py": src}))
         print(json.dumps([os.geteuid(), inv.status, inv.payload, inv.max_memory_used_mb]))
@@ -95,11 +97,16 @@ def test_an_ordinary_user_gets_the_same_isolation_through_user_namespaces(tmp_pa
         capture_output=True,
         text=True,
         cwd="/",
-        env={"PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
+        env={
+            "PYTHONPATH": str(ROOT),
+            "HOME": str(tmp_path),
+            "LAMBDALAB_PYTHON3_12": python.executable,
+        },
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    euid, status, (shadow, proc_status), memory = __import__("json").loads(proc.stdout)
+    euid, status, (shadow, proc_status, version), memory = __import__("json").loads(proc.stdout)
     assert euid == 65534 and status == "success" and shadow is False
+    assert version == python.version
     assert "NoNewPrivs:\t1" in proc_status and "Seccomp:\t2" in proc_status
     assert "CapEff:\t0000000000000000" in proc_status and memory > 0

@@ -60,7 +60,7 @@ class Command(BaseCommand):
 
     def _report_sandbox(self) -> None:
         """Say plainly, before anyone clicks Test, if this machine cannot isolate learner code."""
-        from lambdalab.runtime import FunctionConfig, IsolationUnavailable, Runtime
+        from lambdalab.runtime import FunctionConfig, IsolationUnavailable, Runtime, hostinfo
 
         probe = FunctionConfig(
             code={"lambda_function.py": "def lambda_handler(e, c):\n    return 1\n"}
@@ -76,6 +76,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Sandbox ready: learner code runs isolated.")
+            self.stdout.write(f"Runtimes: {hostinfo.runtimes_summary()}")
         finally:
             runtime.close()
 
