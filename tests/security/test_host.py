@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from lambdalab.runtime import Runtime
+from lambdalab.runtime.runtime import DEFAULT_RUNTIME
 from tests.runtime.support import function, require_root
 from tests.security import probes
 from tests.security.test_attacks import PROJECT_PATHS, _processes_of
@@ -85,6 +86,11 @@ def test_h1_h4_h5_nothing_survives_an_environment():
     assert not os.path.exists(root_dir)
 
 
+def _zygote_pid(rt: Runtime) -> int:
+    """The pid of the zygote that forks the default runtime's environments."""
+    return rt._zygotes[DEFAULT_RUNTIME].pid
+
+
 def test_h2_zygote_survives_oom_segfault_and_kill_all():
     require_root()
     with Runtime(max_environments=2) as rt:
@@ -94,10 +100,10 @@ def test_h2_zygote_survives_oom_segfault_and_kill_all():
             "import os\ndef lambda_handler(e, c):\n    os.kill(-1, 9)\n",
         ):
             rt.invoke(function(source), owner="h2", cold=True)
-        zygote = rt._zygote.pid
+        zygote = _zygote_pid(rt)
         os.kill(zygote, 0)
         ok = rt.invoke(function("def lambda_handler(e, c):\n    return 'ok'\n"), owner="h2")
-        assert ok.payload == "ok" and rt._zygote.pid == zygote
+        assert ok.payload == "ok" and _zygote_pid(rt) == zygote
 
 
 def test_h3_the_zygote_never_holds_learner_code_or_events():
@@ -111,7 +117,7 @@ def test_h3_the_zygote_never_holds_learner_code_or_events():
         )
         inv = rt.invoke(cfg, {"m": event_marker}, owner="h3")
         assert inv.payload == code_marker
-        family = _zygote_family(rt._zygote.pid)
+        family = _zygote_family(_zygote_pid(rt))
         assert len(family) >= 2  # the zygote and at least one slot forker were scanned
         for pid in family:
             assert not _process_memory_contains(pid, code_marker.encode()), pid
@@ -126,7 +132,7 @@ def test_h6_the_zygote_starts_with_an_empty_environment():
     require_root()
     with Runtime(max_environments=1) as rt:
         rt.invoke(function("def lambda_handler(e, c):\n    return 1\n"), owner="h6")
-        environ = Path(f"/proc/{rt._zygote.pid}/environ").read_bytes()
+        environ = Path(f"/proc/{_zygote_pid(rt)}/environ").read_bytes()
     assert environ == b""
 
 
