@@ -42,18 +42,38 @@ def regrade_start(*, course: Course, exercise, requested_by, version=None) -> Re
     version = version or exercise.current_version
     submissions = regradable(course=course, exercise=exercise, version=version)
     with transaction.atomic():
+        Course.objects.select_for_update().filter(pk=course.pk).first()  # one start at a time
+        pending = regrade_pending(course=course, exercise=exercise)
+        if pending is not None:
+            state = (
+                "still running" if pending.status == RegradeStatus.RUNNING else "ready to review"
+            )
+            raise CourseError(
+                f"Regrade {pending.pk} of this exercise is {state}: apply or discard it before "
+                "starting another, so two regrades never overwrite each other."
+            )
+        to_grade = list(submissions.order_by("pk").distinct())
+        if not to_grade:
+            raise CourseError(
+                f"Every submission by this course's students is already graded against "
+                f"v{version.number}: there is nothing to regrade."
+            )
         regrade = Regrade.objects.create(
             exercise=exercise, version=version, course=course, requested_by=requested_by
         )
-        items = RegradeItem.objects.bulk_create(
-            [_item(regrade, s) for s in submissions.order_by("pk").distinct()]
-        )
-        if not items:
-            regrade.status = RegradeStatus.READY
-            regrade.save(update_fields=["status"])
+        items = RegradeItem.objects.bulk_create([_item(regrade, s) for s in to_grade])
         ids = [item.pk for item in items]
         transaction.on_commit(lambda: _enqueue(ids))
     return regrade
+
+
+def regrade_pending(*, course: Course, exercise) -> Regrade | None:
+    """The course's regrade of `exercise` that is running or waiting for review, if any."""
+    return Regrade.objects.filter(
+        course=course,
+        exercise=exercise,
+        status__in=[RegradeStatus.RUNNING, RegradeStatus.READY],
+    ).first()
 
 
 def regradable(*, course: Course, exercise, version=None):
@@ -306,11 +326,25 @@ def regrade_apply(*, regrade: Regrade, user) -> int:
         status=RegradeStatus.APPLIED, applied_at=timezone.now()
     ):
         raise CourseError("This regrade is not ready to apply (or was already applied).")
+    if _moved_on(regrade).exists():
+        # Another regrade (or an older one) was applied since these shadow grades were made:
+        # writing them now would roll those scores back.
+        raise CourseError(
+            "Scores of this exercise changed since this regrade was made (another regrade was "
+            "applied): discard it and start a new one."
+        )
     changed = 0
     for item in regrade.items.filter(status=ItemStatus.FINISHED).select_related("submission"):
         changed += _apply_item(regrade, item)
     regrade.refresh_from_db()
     return changed
+
+
+def _moved_on(regrade: Regrade):
+    """Finished items whose submission is no longer graded against the version it had then."""
+    return regrade.items.filter(status=ItemStatus.FINISHED).exclude(
+        submission__exercise_version_id=F("old_version_id")
+    )
 
 
 def _apply_item(regrade: Regrade, item: RegradeItem) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lambdalab.courses import gradebook as grades
@@ -82,6 +83,7 @@ def analytics(request: HttpRequest, course_id: int, assignment_id: int) -> HttpR
         "score_rows": list(zip(*data.chart_data()["scores"].values(), strict=True)),
         "versions": versions,
         "regradable": regrades.regradable(course=course, exercise=assignment.exercise).count(),
+        "pending_regrade": regrades.regrade_pending(course=course, exercise=assignment.exercise),
     }
     return render(request, "courses/analytics.html", context)
 
@@ -91,9 +93,14 @@ def analytics(request: HttpRequest, course_id: int, assignment_id: int) -> HttpR
 def regrade_start(request: HttpRequest, course_id: int, assignment_id: int) -> HttpResponse:
     course = selectors.course_for_instructor(user=request.user, course_id=course_id)
     assignment = selectors.assignment_get(course=course, assignment_id=assignment_id)
-    regrade = regrades.regrade_start(
-        course=course, exercise=assignment.exercise, requested_by=request.user
-    )
+    try:
+        regrade = regrades.regrade_start(
+            course=course, exercise=assignment.exercise, requested_by=request.user
+        )
+    except CourseError as error:
+        messages.error(request, error.message)
+        pending = regrades.regrade_pending(course=course, exercise=assignment.exercise)
+        return redirect(pending or reverse("assignment_analytics", args=[course.pk, assignment.pk]))
     return redirect(regrade)
 
 

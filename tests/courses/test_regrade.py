@@ -135,6 +135,62 @@ def test_an_item_whose_sandbox_keeps_failing_is_reported_and_the_regrade_still_f
     assert len(enqueued) == regrades.MAX_DELIVERIES - 1
 
 
+def _shadow_graded(regrade, new_score: float):
+    """As if the worker had graded every item of `regrade` to `new_score`."""
+    regrade.items.update(status=ItemStatus.FINISHED, new_score=new_score, new_results={})
+    regrade.status = RegradeStatus.READY
+    regrade.save(update_fields=["status"])
+
+
+def test_a_second_regrade_of_an_exercise_waits_until_the_first_is_applied_or_discarded(
+    course, doubling, instructor, student, enqueued
+):
+    first, _ = _regrade_of_one_submission(course, doubling, instructor, student)
+
+    with pytest.raises(services.CourseError, match=f"Regrade {first.pk} .* still running"):
+        regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+    _shadow_graded(first, 0.5)
+    with pytest.raises(services.CourseError, match="ready to review: apply or discard it"):
+        regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+
+    regrades.regrade_discard(regrade=first)
+    second = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+    assert second.items.count() == 1
+
+
+def test_a_regrade_overtaken_by_another_courses_regrade_cannot_roll_scores_back(
+    course, doubling, instructor, other_instructor, student, enqueued
+):
+    """Ada takes the exercise in two courses; the other course's regrade is applied first."""
+    other = services.course_create(owner=other_instructor, title="Cloud 201")
+    services.course_join(user=student, code=other.join_code)
+    services.assignment_set(course=other, exercise=doubling, points=10)
+    s = finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
+    publish_doubling(TEST_N2, TEST_N3)
+    ours = regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+    theirs = regrades.regrade_start(course=other, exercise=doubling, requested_by=other_instructor)
+    _shadow_graded(ours, 0.5)
+    _shadow_graded(theirs, 0.25)
+
+    regrades.regrade_apply(regrade=theirs, user=other_instructor)
+    with pytest.raises(services.CourseError, match="changed since this regrade was made"):
+        regrades.regrade_apply(regrade=ours, user=instructor)
+
+    s.refresh_from_db()
+    ours.refresh_from_db()
+    assert s.score == 0.25 and ScoreNotice.objects.count() == 1
+    assert ours.status == RegradeStatus.READY  # still there to discard
+
+
+def test_there_is_nothing_to_regrade_when_every_submission_has_the_current_version(
+    course, doubling, instructor, student
+):
+    finished_submission(user=student, exercise=doubling, code=DOUBLE, score=1.0)
+
+    with pytest.raises(services.CourseError, match="already graded against v1"):
+        regrades.regrade_start(course=course, exercise=doubling, requested_by=instructor)
+
+
 def test_discarded_regrade_changes_nothing_and_cannot_be_applied(
     course, doubling, instructor, student, enqueued
 ):

@@ -392,6 +392,23 @@ def test_analytics_offers_a_regrade_only_when_tests_changed_since_grading(
     assert b"1 submission by this course" in page and b"against v2" in page
 
 
+def test_analytics_points_to_the_pending_regrade_instead_of_starting_a_second(world, instructor):
+    course, regrade = world[C], world["regrade"]
+    url = reverse("assignment_analytics", args=[course.pk, world["assignment"].pk])
+    client = client_for(instructor)
+
+    page = client.get(url).content.decode()
+    assert f"Regrade {regrade.pk} against v2 is still running" in page
+    assert reverse("regrade_start", args=[course.pk, world["assignment"].pk]) not in page
+
+    response = client.post(
+        reverse("regrade_start", args=[course.pk, world["assignment"].pk]), follow=True
+    )
+    assert response.redirect_chain[-1][0] == regrade.get_absolute_url()
+    assert "apply or discard it before starting another" in response.content.decode()
+    assert course.regrades.count() == 1
+
+
 def test_a_student_dismisses_their_notices_and_only_theirs(world, instructor, student, classmate):
     world["regrade"].items.update(
         status="finished", new_score=0.0, new_points=0, new_max_points=10, new_passed=False
