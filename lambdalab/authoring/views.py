@@ -138,7 +138,17 @@ def lesson_quiz_add(request: HttpRequest, draft_id: int) -> HttpResponse:
 @instructor_required
 @require_POST
 def lesson_publish(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Publish the draft, with what is in the editor saved first (the button is in its form)."""
     draft = _lesson_draft(request, draft_id)
+    if "text" in request.POST:
+        form = LessonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"Not published: {form.errors.as_text()}")
+            return redirect(draft)
+        services.lesson_draft_save(draft=draft, text=form.cleaned_data["text"])
+        if draft.problems:
+            messages.error(request, "Saved as a draft, but not published: fix its problems first.")
+            return redirect(draft)
     try:
         lesson = services.lesson_draft_publish(draft=draft)
     except AuthoringError as error:

@@ -63,6 +63,44 @@ def test_a_quiz_added_in_the_form_becomes_a_quiz_of_the_published_lesson(lesson,
     assert b"When does Lambda bill?" in client.get(draft_url).content
 
 
+def test_publish_saves_what_is_in_the_editor_first(lesson, instructor):
+    """The author types and presses Publish straight away, without Save draft."""
+    client = client_for(instructor)
+    client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))
+    draft = LessonDraft.objects.get()
+    page = client.get(draft.get_absolute_url()).content.decode()
+    assert (
+        'form="lesson-form" formaction="' + reverse("authoring_lesson_publish", args=[draft.pk])
+        in page
+    )
+    typed = draft.text.replace("minutes: 5", "minutes: 7") + "\nA paragraph typed just now.\n"
+
+    client.post(reverse("authoring_lesson_publish", args=[draft.pk]), {"text": typed})
+
+    lesson.refresh_from_db()
+    assert lesson.minutes == 7
+    student_page = client.get(lesson.get_absolute_url()).content.decode()
+    assert "A paragraph typed just now." in student_page
+
+
+def test_publish_with_a_broken_editor_text_keeps_it_as_a_draft_and_publishes_nothing(
+    lesson, instructor
+):
+    client = client_for(instructor)
+    client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))
+    draft = LessonDraft.objects.get()
+    broken = draft.text.replace("minutes: 5", "minutes: soon")
+
+    response = client.post(
+        reverse("authoring_lesson_publish", args=[draft.pk]), {"text": broken}, follow=True
+    )
+
+    assert "Saved as a draft, but not published" in response.content.decode()
+    draft.refresh_from_db()
+    lesson.refresh_from_db()
+    assert draft.text == broken and lesson.minutes == 5
+
+
 def test_a_lesson_with_a_broken_front_matter_shows_file_and_line_and_is_not_published(
     lesson, instructor
 ):
