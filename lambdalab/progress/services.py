@@ -12,7 +12,7 @@ from django.utils import timezone
 from lambdalab.progress.models import Draft, LessonProgress, QuizAnswer, SavedEvent
 
 MAX_DRAFT_BYTES = 3 * 1024 * 1024  # the Lambda console editor's limit, as for Test and Submit
-MAX_EVENT_BYTES = 256 * 1024  # the synchronous Invoke payload limit is 6 MB; events stay small
+MAX_EVENT_BYTES = 256 * 1024  # LambdaLab's own limit (AWS takes 6 MB): test events are stored
 
 
 class DraftRefused(Exception):
@@ -30,17 +30,28 @@ class EventProblem:
     message: str
     line: int
     column: int
+    not_json: bool = True  # False: valid JSON that LambdaLab still cannot take (its size)
 
     def __str__(self) -> str:
         return f"Line {self.line}, column {self.column}: {self.message}"
+
+    @property
+    def sentence(self) -> str:
+        """What the learner reads."""
+        return f"The test event is not valid JSON. {self}" if self.not_json else self.message
 
 
 def event_parse(*, text: str) -> tuple[Any, EventProblem | None]:
     """Parse a test event typed by the learner; a problem names the line and column."""
     if not text.strip():
         return None, EventProblem("The event is empty; use {} for an empty event.", 1, 1)
-    if len(text.encode("utf-8")) > MAX_EVENT_BYTES:
-        return None, EventProblem("The event is larger than 256 KB.", 1, 1)
+    size = len(text.encode("utf-8"))
+    if size > MAX_EVENT_BYTES:
+        message = (
+            f"The test event is {size / 1024:.0f} KB; LambdaLab keeps test events under 256 KB "
+            "(AWS itself accepts up to 6 MB per invoke). Use a smaller sample of the data."
+        )
+        return None, EventProblem(message, 1, 1, not_json=False)
     try:
         return json.loads(text), None
     except json.JSONDecodeError as exc:

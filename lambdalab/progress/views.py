@@ -175,7 +175,7 @@ def event_save(request: HttpRequest, slug: str) -> HttpResponse:
     if not name or len(name) > 25:
         error = "Name the event (1 to 25 characters)."
     elif problem:
-        error = f"The event is not valid JSON. {problem}"
+        error = problem.sentence
     else:
         services.event_save(user=request.user, exercise=exercise, name=name, body=body)
     if not request.htmx:

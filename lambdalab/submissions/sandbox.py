@@ -105,14 +105,15 @@ def invoke_run(run) -> RunOutcome:
 def _invoke(run, function, fixtures) -> RunOutcome:
     runtime = get_runtime()
     owner = f"user-{run.user_id}"
+    event = json.dumps(run.event).encode()  # the payload as typed: a string or null stays one
     if not fixtures:
-        invocation = runtime.invoke(function, run.event, owner=owner, cold=run.cold)
+        invocation = runtime.invoke(function, event, owner=owner, cold=run.cold)
         return RunOutcome(record=invocation.to_dict(), aws_state=None)
     from lambdalab.mockaws import MockAccount
 
     with MockAccount.start(fixtures=fixtures) as account:
         before = account.state()
-        invocation = runtime.invoke(function, run.event, owner=owner, cold=run.cold, aws=account)
+        invocation = runtime.invoke(function, event, owner=owner, cold=run.cold, aws=account)
         after = account.state()
     return RunOutcome(record=invocation.to_dict(), aws_state={"before": before, "after": after})
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, JSONField, Q, Value
 from django.utils import timezone
 
 from lambdalab.core.jobs import job_claim, job_finish
@@ -43,12 +43,14 @@ def run_create(
         user=user,
         exercise=exercise,
         files=files,
-        event=event,
+        # An event of `null` is a JSON null (the handler gets None), not a missing value.
+        event=Value(None, JSONField()) if event is None else event,
         handler=handler,
         config=config or {},
         cold=cold,
         enqueued_at=timezone.now(),
     )
+    run.event = event
     _enqueue_on_commit(run)
     return run
 

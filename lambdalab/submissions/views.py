@@ -56,7 +56,7 @@ def run_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not files:
         return _refuse(request, exercise, "test-result", problems.summary, status=413)
     if event_problem:
-        problems.add("event", f"The test event is not valid JSON. {event_problem}")
+        problems.add("event", event_problem.sentence)
     too_big = _keep_draft(request, exercise, files, config, event_text)
     if problems or too_big:
         return _refuse(request, exercise, "test-result", too_big or problems.summary)

@@ -71,6 +71,27 @@ def test_test_run_goes_from_queued_to_finished_with_the_invocation_record(
     assert run.started_at and run.finished_at and run.started_at <= run.finished_at
 
 
+ECHO_TYPE = {"lambda_function.py": "def lambda_handler(event, context):\n    return repr(event)\n"}
+
+
+@pytest.mark.root
+@pytest.mark.parametrize(
+    "event, handler_sees",
+    [(None, "None"), ("just a string", "'just a string'"), (42, "42"), ([1, 2], "[1, 2]")],
+)
+def test_any_json_value_is_an_event_the_handler_receives_as_typed(
+    student, enqueued, event, handler_sees
+):
+    """As on AWS, `null` and a bare JSON string are events too (a string is not a raw body)."""
+    run = services.run_create(user=student, files=ECHO_TYPE, event=event)
+    services.run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.event == event
+    assert run.record["status"] == "success", run.record
+    assert run.record["payload"] == handler_sees
+
+
 @pytest.mark.root
 def test_a_second_delivery_of_the_same_run_does_nothing(student, enqueued):
     run = services.run_create(user=student, files=SLEEPY, event={"n": 2})

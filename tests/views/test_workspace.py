@@ -147,6 +147,23 @@ def test_invalid_event_json_names_the_line_and_keeps_the_draft(
     assert not Run.objects.exists()
 
 
+def test_a_null_event_is_queued_and_an_oversized_one_is_refused_for_its_size(
+    student, student_client, first_exercise
+):
+    code = "def lambda_handler(event, context):\n    return event\n"
+    url = f"/exercises/{first_exercise.slug}/test/"
+
+    response = student_client.post(url, _form(first_exercise, code, event="null"), **HTMX)
+    assert response.status_code == 200 and Run.objects.get(user=student).event is None
+
+    big = '{"d": "' + "x" * 300_000 + '"}'
+    page = student_client.post(url, _form(first_exercise, code, event=big), **HTMX)
+    text = page.content.decode()
+    assert page.status_code == 422 and "not valid JSON" not in text
+    assert "The test event is 293 KB; LambdaLab keeps test events under 256 KB" in text
+    assert Run.objects.count() == 1
+
+
 def test_unknown_exercise_says_so_in_words(student_client, curriculum):
     response = student_client.get("/exercises/no-such-exercise/")
     assert response.status_code == 404
