@@ -214,6 +214,8 @@ def test_attempt_history_and_a_diff_between_two_attempts(student, student_client
     assert (
         '<span class="diff-add"><span class="visually-hidden">added: </span>+    return 2' in diff
     )
+    # Each line is a block already: a newline between them would show as an empty line.
+    assert "</span>\n<span" not in diff
 
 
 def test_diff_of_someone_elses_attempt_is_404(student, classmate, first_exercise):
@@ -252,6 +254,12 @@ def test_dashboard_needs_an_account(anonymous, db):
 @pytest.mark.parametrize("path", ["/", "/dashboard/", "/labs/cost/"])
 def test_main_pages_render_for_a_learner(student_client, curriculum, path):
     assert student_client.get(path).status_code == 200
+
+
+def test_the_cost_calculator_takes_any_memory_size_lambda_allows(student_client, curriculum):
+    """Lambda memory goes from 128 to 10,240 MB in 1 MB steps: 1000 MB is a valid size."""
+    page = student_client.get("/labs/cost/", {"memory_mb": "1000"}).content.decode()
+    assert 'name="memory_mb" type="number" min="128" max="10240" step="1" value="1000"' in page
 
 
 def test_without_javascript_a_pending_run_page_refreshes_itself(
