@@ -109,12 +109,19 @@ def gradebook_csv(*, course: Course, rows: list[Row], assignments: list[Assignme
         ]
     writer.writerow([*header, "total"])
     for row in rows:
-        line = [row.student.username, row.student.display_name, row.student.email]
+        student = row.student
+        line = [_text_cell(t) for t in (student.username, student.display_name, student.email)]
         for cell in row.cells:
             points = "" if cell.best_points is None else f"{cell.best_points:g}"
             line += [points, cell.attempts, "late" if cell.late else ""]
         writer.writerow([*line, f"{row.total:g}"])
     return out.getvalue()
+
+
+def _text_cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula (a name like "=HYPERLINK(…)" or "-2+3") is
+    kept as text with a leading apostrophe, as OWASP advises for CSV exports."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def student_row(*, course: Course, student) -> list[tuple[Assignment, Cell, list]]:

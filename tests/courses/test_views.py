@@ -275,6 +275,20 @@ def test_gradebook_filters_by_name_and_status_and_exports_csv(world, instructor)
     assert {line.split(",")[0] for line in lines[1:]} == {"ada", "grace"}
 
 
+def test_gradebook_csv_keeps_names_that_look_like_formulas_as_text(course, instructor):
+    from lambdalab.accounts.models import User
+
+    sly = User.objects.create_user(
+        username="-2+3", first_name='=HYPERLINK("http://x")', email="-2+3@example.com"
+    )
+    services.course_join(user=sly, code=course.join_code)
+
+    csv = client_for(instructor).get(reverse("gradebook", args=[course.pk]), {"format": "csv"})
+
+    rows = {line.split(",")[0]: line for line in csv.content.decode().splitlines()}
+    assert rows["'-2+3"].startswith('\'-2+3,"\'=HYPERLINK(""http://x"")",\'-2+3@example.com,')
+
+
 def test_submission_page_shows_code_every_test_and_logs_to_the_instructor(world, instructor):
     theirs = world["theirs"]
     theirs.results = {
