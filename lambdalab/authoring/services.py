@@ -179,6 +179,12 @@ def exercise_draft_publish(*, draft: ExerciseDraft):
         ).update(published_version=published.current_version)
         if content.slug == draft.slug:
             exercise = published
+    for lesson_draft in LessonDraft.objects.filter(lesson=lesson):
+        # Open edits of the lesson reference the new exercise too, or saving one would report
+        # it "never referenced" (and a publish would drop it from the lesson).
+        text = with_exercise_reference(lesson_draft.text, draft.slug)
+        if text != lesson_draft.text:
+            lesson_draft_save(draft=lesson_draft, text=text)
     LessonDraft.objects.filter(lesson=lesson, author=draft.author, text=files["lesson.md"]).update(
         published_text=files["lesson.md"]
     )

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from lambdalab.authoring import services
-from lambdalab.authoring.models import ExerciseDraft, ValidationStatus
+from lambdalab.authoring.models import ExerciseDraft, LessonDraft, ValidationStatus
 from lambdalab.catalog.models import Exercise
 from tests.conftest import client_for
 from tests.courses.builders import ADDS_TWO, DOUBLE, STARTER, TEST_N2, TEST_N3, exercise_yaml
@@ -176,6 +176,28 @@ def test_a_new_exercise_is_published_into_its_lesson_and_shown_to_students(
     assert learner.get(reverse("exercise_detail", args=["double-again"])).status_code == 200
     lesson_page = learner.get(lesson.get_absolute_url())
     assert lesson_page.status_code == 200 and b"Double again" in lesson_page.content
+
+
+@pytest.mark.root
+def test_a_lesson_edit_open_while_an_exercise_is_added_references_it_and_still_publishes(
+    lesson, instructor, runtime, validations, django_capture_on_commit_callbacks
+):
+    client = client_for(instructor)
+    client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))  # open, unsaved
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("authoring_exercise_new", args=[lesson.slug]),
+            _form(tests=textwrap.dedent(TEST_N2 + TEST_N3)),
+        )
+    draft = _validate(ExerciseDraft.objects.get(slug="double-again"), runtime)
+    client.post(reverse("authoring_exercise_publish", args=[draft.pk]))
+
+    lesson_draft = LessonDraft.objects.get(lesson=lesson)
+    assert "slug: double-again" in lesson_draft.text and lesson_draft.problems == []
+    client.post(lesson_draft.get_absolute_url(), {"text": lesson_draft.text})
+    client.post(reverse("authoring_lesson_publish", args=[lesson_draft.pk]))
+
+    assert [e.slug for e in lesson.content().exercises] == ["double-it", "double-again"]
 
 
 def test_a_validation_result_for_files_that_changed_meanwhile_is_dropped(
