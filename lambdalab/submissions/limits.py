@@ -102,7 +102,12 @@ def check_submission_rate(load: Load) -> None:
         recent = Submission.objects.filter(user_id=load.user_id, created_at__gte=window)
         oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
         wait = _seconds_until((oldest or timezone.now()) + RATE_WINDOW)
-        raise Refused(f"Wait {wait} s before submitting again.", retry_after=wait)
+        limit = settings.SUBMISSIONS_PER_MINUTE
+        raise Refused(
+            f"You have submitted {load.recent} times in the last minute, across all exercises "
+            f"(the limit is {limit} a minute). Wait {wait} s before submitting again.",
+            retry_after=wait,
+        )
 
 
 def check_attempt_policy(load: Load, *, max_attempts: int, cooldown_seconds: int) -> int:
@@ -120,7 +125,11 @@ def check_attempt_policy(load: Load, *, max_attempts: int, cooldown_seconds: int
         )
         ready_at = (last or timezone.now()) + timedelta(seconds=cooldown_seconds)
         wait = _seconds_until(ready_at)
-        raise Refused(f"Wait {wait} s before submitting again.", retry_after=wait)
+        raise Refused(
+            f"This exercise asks for {cooldown_seconds} s between attempts. "
+            f"Wait {wait} s before submitting again.",
+            retry_after=wait,
+        )
     return load.attempts + 1
 
 
