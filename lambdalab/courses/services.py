@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -61,9 +62,10 @@ def course_lessons_set(*, course: Course, lessons: list) -> None:
 
 
 def course_code_rotate(*, course: Course) -> Course:
-    """A new join code (the old one, perhaps posted publicly, stops working)."""
+    """A new join code and invite link (the old ones, perhaps posted publicly, stop working)."""
     course.join_code = new_join_code()
-    course.save(update_fields=["join_code"])
+    course.invite_token = uuid.uuid4()
+    course.save(update_fields=["join_code", "invite_token"])
     return course
 
 

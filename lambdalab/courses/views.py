@@ -90,7 +90,11 @@ def course_join(request: HttpRequest) -> HttpResponse:
 @login_required
 def course_join_link(request: HttpRequest, token: str) -> HttpResponse:
     """An invite link: shows the course and a Join button (joining is a POST)."""
-    course = get_object_or_404(Course, invite_token=token, joining_open=True)
+    course = Course.objects.filter(invite_token=token, joining_open=True).first()
+    if course is None:
+        message = "This invite link does not match an open course: it was replaced, or the "
+        message += "course no longer takes new students. Ask your instructor for a new one."
+        return render(request, "courses/join_link.html", {"refusal": message}, status=404)
     if request.method == "POST":
         try:
             services.course_join(user=request.user, token=str(token))
@@ -158,7 +162,10 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
 def course_code_rotate(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_for_instructor(user=request.user, course_id=course_id)
     services.course_code_rotate(course=course)
-    messages.success(request, f"New join code: {course.join_code}. The old one no longer works.")
+    messages.success(
+        request,
+        f"New join code: {course.join_code}, and a new invite link. The old ones no longer work.",
+    )
     return redirect(course)
 
 

@@ -188,6 +188,23 @@ def test_invite_link_asks_before_joining_then_joins(student, instructor):
     assert Enrolment.objects.filter(course=course, user=student).exists()
 
 
+def test_a_new_join_code_also_replaces_the_invite_link(student, instructor):
+    course = services.course_create(owner=instructor, title="Lambda basics")
+    leaked = reverse("course_join_link", args=[course.invite_token])
+    client_for(instructor).post(reverse("course_code_rotate", args=[course.pk]))
+    course.refresh_from_db()
+    client = client_for(student)
+
+    refused = client.get(leaked)
+    client.post(leaked)
+    assert refused.status_code == 404 and "Invite link not valid" in refused.content.decode()
+    assert "it was replaced, or the course no longer takes new students" in refused.content.decode()
+    assert not Enrolment.objects.exists()
+
+    client.post(reverse("course_join_link", args=[course.invite_token]))
+    assert Enrolment.objects.filter(course=course, user=student).exists()
+
+
 def test_closed_course_refuses_new_students(student, instructor):
     course = services.course_create(owner=instructor, title="Lambda basics")
     services.course_update(course=course, joining_open=False)
