@@ -13,6 +13,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from lambdalab.courses import gradebook as grades
@@ -195,13 +197,26 @@ def assignment_add(request: HttpRequest, course_id: int) -> HttpResponse:
             "Not assigned: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
         )
         return redirect(course)
+    existed = course.assignments.filter(exercise=form.cleaned_data["exercise"]).exists()
     try:
         assignment = services.assignment_set(course=course, **form.cleaned_data)
     except CourseError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Assigned {assignment.exercise.title}.")
+        title = assignment.exercise.title
+        if existed:  # the same form edits an assignment: say what it is now
+            messages.success(request, f"Updated {title}, already assigned: {_terms(assignment)}.")
+        else:
+            messages.success(request, f"Assigned {title}: {_terms(assignment)}.")
     return redirect(course)
+
+
+def _terms(assignment) -> str:
+    due = "no due date"
+    if assignment.due_at is not None:
+        due = "due " + date_format(localtime(assignment.due_at), "Y-m-d H:i")
+    late = "late work accepted" if assignment.accept_late else "late work not accepted"
+    return f"{due}, {assignment.points:g} points, {late}"
 
 
 @instructor_required

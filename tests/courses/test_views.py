@@ -245,13 +245,25 @@ def test_instructor_creates_a_course_and_assigns_an_exercise_with_a_due_date(ins
     assert f"Share the join code {course.join_code}".encode() in response.content
     assert list(course.lessons.all()) == [doubling.lesson]
 
-    client.post(
+    assigned = client.post(
         reverse("assignment_add", args=[course.pk]),
         {"exercise": doubling.pk, "due_at": "2030-01-31T17:00", "points": 25, "accept_late": "on"},
+        follow=True,
     )
 
     assignment = course.assignments.get()
     assert (assignment.points, assignment.due_at.day, assignment.due_at.hour) == (25, 31, 17)
+    assert "due 2030-01-31 17:00, 25 points, late work accepted" in assigned.content.decode()
+
+    # The same form again, without a due date, edits the assignment and says so.
+    updated = client.post(
+        reverse("assignment_add", args=[course.pk]),
+        {"exercise": doubling.pk, "due_at": "", "points": 25},
+        follow=True,
+    )
+    title = doubling.title
+    message = f"Updated {title}, already assigned: no due date, 25 points, late work not accepted"
+    assert message in updated.content.decode()
 
 
 def test_gradebook_marks_late_work_and_applies_the_late_policy(
