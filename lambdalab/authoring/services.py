@@ -295,15 +295,21 @@ def lesson_quiz_append(*, draft: LessonDraft, quiz: dict[str, Any]) -> LessonDra
     return lesson_draft_save(draft=draft, text=text)
 
 
-def lesson_preview_html(*, text: str) -> str:
-    """The Markdown after the front matter, rendered and sanitised as students will see it."""
-    from lambdalab.catalog.render import render_markdown
+def lesson_preview_html(*, text: str, lesson: Lesson | None = None) -> str:
+    """The Markdown after the front matter, rendered and sanitised as students will see it;
+    images come from the published `lesson`'s files, as on its page."""
+    from django.urls import reverse
+
+    from lambdalab.catalog.render import render_markdown, with_asset_urls
 
     body = text.replace("\r\n", "\n")
     if body.startswith("---\n"):
         end = body.find("\n---", 4)
         body = body[end + 4 :] if end != -1 else ""
-    return render_markdown(PREVIEW_BLOCK.sub(_block_placeholder, body))
+    rendered = render_markdown(PREVIEW_BLOCK.sub(_block_placeholder, body))
+    if lesson is None:
+        return rendered
+    return with_asset_urls(rendered, lambda path: reverse("lesson_asset", args=[lesson.slug, path]))
 
 
 # Quiz, exercise and widget blocks are previewed as a one-line card, not as raw YAML.

@@ -97,7 +97,7 @@ def lesson_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
         "draft": draft,
         "form": form,
         "quiz_form": QuizForm(),
-        "preview": services.lesson_preview_html(text=draft.text),
+        "preview": services.lesson_preview_html(text=draft.text, lesson=draft.lesson),
     }
     return render(request, "authoring/lesson_edit.html", context)
 
@@ -106,7 +106,8 @@ def lesson_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
 @require_POST
 def lesson_preview(request: HttpRequest) -> HttpResponse:
     """htmx: the Markdown as students will see it, while the author types."""
-    html = services.lesson_preview_html(text=request.POST.get("text", ""))
+    lesson = Lesson.objects.filter(slug=request.POST.get("lesson", "")).first()
+    html = services.lesson_preview_html(text=request.POST.get("text", ""), lesson=lesson)
     return HttpResponse(html)
 
 

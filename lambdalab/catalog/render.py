@@ -111,11 +111,19 @@ def render_lesson_html(lesson: Lesson, *, asset_url: Callable[[str], str] | None
     default images stay relative to the lesson page.
     """
     body = _rendered(lesson)
-    if asset_url is not None:
-        body = _IMG_SRC.sub(
-            lambda m: m[1] + html.escape(asset_url(html.unescape(m[2]))) + m[3], body
-        )
-    return body
+    return body if asset_url is None else with_asset_urls(body, asset_url)
+
+
+def with_asset_urls(body: str, asset_url: Callable[[str], str]) -> str:
+    """`body` with each lesson-relative image path (`diagrams/flow.svg`) mapped to its URL."""
+
+    def swap(m: re.Match) -> str:
+        path = html.unescape(m[2])
+        if "://" in path or path.startswith(("/", "data:")):
+            return m[0]
+        return m[1] + html.escape(asset_url(path)) + m[3]
+
+    return _IMG_SRC.sub(swap, body)
 
 
 def _rendered(lesson: Lesson) -> str:

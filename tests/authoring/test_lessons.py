@@ -26,6 +26,21 @@ def test_live_preview_renders_markdown_without_the_front_matter_or_scripts(instr
     assert "title: T" not in html and "<script>" not in html
 
 
+def test_the_preview_shows_a_published_lessons_diagrams_from_its_files(lesson, instructor):
+    client = client_for(instructor)
+    client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))
+    draft = LessonDraft.objects.get()
+    text = "## Flow\n\n![The flow](diagrams/flow.svg)\n\n![Remote](https://example.com/a.png)\n"
+    asset = reverse("lesson_asset", args=[lesson.slug, "diagrams/flow.svg"])
+
+    live = client.post(reverse("authoring_lesson_preview"), {"text": text, "lesson": lesson.slug})
+    page = client.get(draft.get_absolute_url()).content.decode()
+
+    assert f'src="{asset}"' in live.content.decode()
+    assert 'src="https://example.com/a.png"' in live.content.decode()
+    assert f'hx-vals=\'{{"lesson": "{lesson.slug}"}}\'' in page
+
+
 def test_a_new_lesson_starts_from_a_valid_template_and_publishes(instructor):
     client = client_for(instructor)
 
