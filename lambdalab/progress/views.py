@@ -45,7 +45,12 @@ def exercise_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def workspace_context(request: HttpRequest, exercise: Exercise, **extra: Any) -> dict[str, Any]:
     """Everything the exercise page shows, from the learner's draft or the starter."""
-    from lambdalab.submissions.selectors import latest_run, run_context, submission_history
+    from lambdalab.submissions.selectors import (
+        attempt_count,
+        latest_run,
+        run_context,
+        submission_history,
+    )
 
     content = exercise.current_version.content()
     draft = progress.draft_get(user=request.user, exercise=exercise)
@@ -80,7 +85,8 @@ def workspace_context(request: HttpRequest, exercise: Exercise, **extra: Any) ->
         "event_data": {c.key: c.body for c in choices},
         "draft": draft,
         **run_context(latest_run(user=request.user, exercise=exercise)),
-        "history": list(submission_history(user=request.user, exercise=exercise)[:20]),
+        "history": list(submission_history(user=request.user, exercise=exercise)[:1]),
+        "attempt_count": attempt_count(user_id=request.user.pk, exercise_id=exercise.pk),
         "visible_tests": [t for t in content.tests if t.visible],
         "hidden_count": sum(not t.visible for t in content.tests),
         "problems": {},

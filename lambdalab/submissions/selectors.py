@@ -40,6 +40,11 @@ def submission_history(*, user, exercise) -> QuerySet[Submission]:
     return Submission.objects.filter(user=user, exercise=exercise).order_by("-created_at")
 
 
+def attempt_count(*, user_id: int, exercise_id: int) -> int:
+    """How many attempts the learner made at the exercise (what "Your attempts (N)" shows)."""
+    return Submission.objects.filter(user_id=user_id, exercise_id=exercise_id).count()
+
+
 def submissions_recent(*, user, limit: int = 8) -> list[Submission]:
     queryset = Submission.objects.filter(user=user).select_related("exercise", "exercise__lesson")
     return list(queryset.order_by("-created_at")[:limit])

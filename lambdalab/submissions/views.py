@@ -127,15 +127,26 @@ def submission_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         f"{SUBMISSION_PAGE}#submission",
-        {"submission": submission, **_submission_context(submission)},
+        {"submission": submission, **_submission_context(submission), **_attempts(submission)},
     )
 
 
 @login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(user=request.user, submission_id=submission_id)
-    template = f"{SUBMISSION_PAGE}#submission" if request.htmx else SUBMISSION_PAGE
-    return render(request, template, {"submission": submission, **_submission_context(submission)})
+    if not request.htmx:
+        context = {"submission": submission, **_submission_context(submission)}
+        return render(request, SUBMISSION_PAGE, context)
+    context = {"submission": submission, **_submission_context(submission)}
+    if not submission.is_pending:  # the exercise page's "Your attempts (N)" catches up
+        context.update(_attempts(submission))
+    return render(request, f"{SUBMISSION_PAGE}#submission", context)
+
+
+def _attempts(submission) -> dict:
+    """For htmx answers on the exercise page: its attempts link, swapped in out of band."""
+    count = selectors.attempt_count(user_id=submission.user_id, exercise_id=submission.exercise_id)
+    return {"attempts_oob": True, "attempt_count": count}
 
 
 def _submission_context(submission) -> dict:

@@ -272,6 +272,11 @@ def test_submit_queues_a_graded_attempt(student, student_client, first_exercise)
     assert submission.attempt == 1 and submission.files["lambda_function.py"] == code
     page = response.content.decode()
     assert "queued" in page and f'hx-get="/submissions/{submission.pk}/"' in page
+    # The exercise page's attempts link catches up without a reload (an out-of-band swap).
+    assert '<a id="attempts-link"' in page and 'hx-swap-oob="true">Your attempts (1)</a>' in page
+    exercise_page = student_client.get(f"/exercises/{first_exercise.slug}/").content.decode()
+    assert 'id="attempts-link"' in exercise_page and "Your attempts (1)" in exercise_page
+    assert "hx-swap-oob" not in exercise_page
 
 
 def test_submit_without_javascript_goes_to_the_attempt_page(student_client, first_exercise):
@@ -281,7 +286,7 @@ def test_submit_without_javascript_goes_to_the_attempt_page(student_client, firs
     )
     assert response.status_code == 302
     page = student_client.get(response["Location"]).content.decode()
-    assert "Attempt 1" in page and "lambda_handler" in page
+    assert "Attempt 1" in page and "lambda_handler" in page and "attempts-link" not in page
 
 
 def test_event_picker_offers_the_template_catalogue(student_client, first_exercise):
