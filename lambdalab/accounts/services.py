@@ -27,6 +27,14 @@ def user_signup(*, username: str, email: str, password: str) -> User:
     )
 
 
+def role_set(*, user: User, role: str) -> User:
+    """Promote a learner to instructor (or back): instructors also reach the admin site."""
+    user.role = role
+    user.is_staff = role == Role.INSTRUCTOR or user.is_superuser
+    user.save(update_fields=["role", "is_staff"])
+    return user
+
+
 def demo_accounts_ensure() -> list[DemoLogin]:
     """Create the demo instructor and student if missing; resetting their passwords is harmless."""
     for demo in DEMO_ACCOUNTS:

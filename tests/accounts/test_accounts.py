@@ -5,9 +5,10 @@ import re
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from lambdalab.accounts.models import Role, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, client_for
 
 pytestmark = pytest.mark.smoke
 
@@ -129,3 +130,16 @@ def test_demo_accounts_are_created_once_and_can_log_in(db, capsys, anonymous):
 def test_status_page_is_for_staff_only(student_client, instructor_client):
     assert instructor_client.get("/status/").status_code == 200
     assert student_client.get("/status/").status_code == 403
+
+
+def test_an_administrator_makes_a_signed_up_learner_an_instructor(student, capsys):
+    assert client_for(student).get("/courses/new/").status_code == 403
+
+    call_command("set_role", student.username, "instructor")
+
+    assert "ada is now instructor." in capsys.readouterr().out
+    student.refresh_from_db()
+    assert student.role == Role.INSTRUCTOR and student.is_staff
+    assert client_for(student).get("/courses/new/").status_code == 200
+    with pytest.raises(CommandError, match="There is no account called 'nobody'"):
+        call_command("set_role", "nobody", "instructor")
