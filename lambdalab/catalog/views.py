@@ -166,9 +166,11 @@ def quiz_answer(request: HttpRequest, slug: str, quiz_id: str) -> HttpResponse:
         view = QuizView(quiz, chosen, True, bool(chosen) and chosen == quiz.correct_indexes, False)
     if not request.htmx:
         return redirect(f"{lesson.get_absolute_url()}#quiz-{quiz.quiz_id}")
-    return render(
-        request, "catalog/lesson_detail.html#quiz", {"quiz": view, "lesson": lesson, "focus": True}
-    )
+    context = {"quiz": view, "lesson": lesson, "focus": True}
+    if request.user.is_authenticated:  # the lesson's progress bar catches up (out of band)
+        summary = progress.lesson_summaries(user=request.user, lessons=[lesson])[0]
+        context.update(summary=summary, summary_oob=True)
+    return render(request, "catalog/lesson_detail.html#quiz", context)
 
 
 def _selected(raw: list[str]) -> list[int]:

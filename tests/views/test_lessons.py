@@ -80,6 +80,9 @@ def test_learner_answers_a_quiz_in_place_and_sees_why(student, student_client, f
     assert "Correct" in page
     answer.refresh_from_db()
     assert answer.correct and answer.tries == 2
+    # The lesson's progress bar catches up in the same answer, out of band.
+    assert '<div id="lesson-complete" aria-live="polite" hx-swap-oob="true">' in page
+    assert "% done" in page and "Not started" not in page
 
 
 def test_quiz_without_javascript_redirects_back_to_the_question(student_client, first_lesson):
