@@ -69,4 +69,7 @@ def ping_create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def ping_detail(request: HttpRequest, ping_id: int) -> HttpResponse:
     ping = get_object_or_404(WorkerPing, pk=ping_id)
-    return render(request, "core/status.html#ping", {"ping": ping})
+    context = {"ping": ping}
+    if ping.answered:  # the "Recent pings" table catches up (out of band)
+        context["pings"] = WorkerPing.objects.all()[:5]
+    return render(request, "core/status.html#ping", context)

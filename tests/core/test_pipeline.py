@@ -45,7 +45,11 @@ def test_ping_posted_on_the_status_page_reaches_a_worker_over_redis(
             log=tmp_path / "worker.log",
         )
         assert ping.worker
-        assert "answered by" in browser.get(f"/status/ping/{ping.pk}/")
+        answer = browser.get(f"/status/ping/{ping.pk}/")
+        assert "answered by" in answer
+        # ... and the "Recent pings" table below catches up in the same answer (out of band)
+        assert '<div id="recent-pings" hx-swap-oob="true">' in answer
+        assert f"<td>{ping.pk}</td>" in answer and "No pings yet" not in answer
 
 
 @pytest.mark.smoke
