@@ -296,6 +296,9 @@ def test_gradebook_filters_by_name_and_status_and_exports_csv(world, instructor)
     assert [a.pk for a in one.context["assignments"]] == [other.pk]
     late = client.get(url, {"status": "late"})
     assert late.context["rows"] == []
+    # Filtering in place (htmx) re-renders the table with a CSV link for what it shows.
+    partial = client.get(url, {"assignment": other.pk}, headers={"HX-Request": "true"})
+    assert f"?assignment={other.pk}&amp;format=csv" in partial.content.decode()
 
     csv = client.get(url, {"format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
