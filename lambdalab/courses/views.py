@@ -113,6 +113,13 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     course, teaches = selectors.course_for_member(user=request.user, course_id=course_id)
     if not teaches:
         return _student_course(request, course)
+    return _instructor_course(request, course)
+
+
+def _instructor_course(
+    request: HttpRequest, course: Course, *, status: int = 200, **forms
+) -> HttpResponse:
+    """The instructor's course page; a refused form comes back bound, with its errors."""
     context = {
         "course": course,
         "assignments": selectors.course_assignments(course=course),
@@ -125,8 +132,9 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
             reverse("course_join_link", args=[course.invite_token])
         ),
         "regrades": course.regrades.select_related("exercise", "version")[:10],
+        **forms,
     }
-    return render(request, "courses/course_detail.html", context)
+    return render(request, "courses/course_detail.html", context, status=status)
 
 
 def _student_course(request: HttpRequest, course: Course) -> HttpResponse:
@@ -146,16 +154,13 @@ def _student_course(request: HttpRequest, course: Course) -> HttpResponse:
 def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_for_instructor(user=request.user, course_id=course_id)
     form = CourseForm(request.POST, instance=course)
-    if form.is_valid():
-        form.save()
-        services.course_lessons_set(course=course, lessons=list(form.cleaned_data["lessons"]))
-        messages.success(request, "Course settings saved.")
-    else:
-        messages.error(
-            request,
-            "Settings not saved: "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-        )
+    if not form.is_valid():
+        messages.error(request, "Settings not saved: fix the fields marked below.")
+        course.refresh_from_db()  # the page shows the saved course; the form keeps the edits
+        return _instructor_course(request, course, status=422, settings_form=form)
+    form.save()
+    services.course_lessons_set(course=course, lessons=list(form.cleaned_data["lessons"]))
+    messages.success(request, "Course settings saved.")
     return redirect(course)
 
 
@@ -192,11 +197,8 @@ def assignment_add(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_for_instructor(user=request.user, course_id=course_id)
     form = AssignmentForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request,
-            "Not assigned: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-        )
-        return redirect(course)
+        messages.error(request, "Not assigned: fix the fields marked below.")
+        return _instructor_course(request, course, status=422, assignment_form=form)
     existed = course.assignments.filter(exercise=form.cleaned_data["exercise"]).exists()
     try:
         assignment = services.assignment_set(course=course, **form.cleaned_data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -104,8 +105,8 @@ def test_instructor_pages_admit_only_the_courses_instructors(
         assert b"Instructors only" in response.content
     elif persona == "other_instructor" and name not in GLOBAL:
         assert response.status_code == 404
-    else:
-        assert response.status_code in (200, 302)
+    else:  # admitted: the page, a redirect, or an empty form refused with its errors
+        assert response.status_code in (200, 302, 422)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -225,6 +226,28 @@ def test_co_instructor_sees_the_gradebook_once_added(world, instructor, other_in
 
     response = client_for(other_instructor).get(gradebook)
     assert response.status_code == 200 and b"ada" in response.content
+
+
+def test_a_refused_settings_form_comes_back_with_the_edits_and_the_error(course, instructor):
+    client = client_for(instructor)
+
+    response = client.post(
+        reverse("course_edit", args=[course.pk]),
+        {"title": "", "late_penalty_percent": 35, "late_days_max": 2, "joining_open": "on"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 422 and "Settings not saved" in page
+    assert '<details class="card" open>' in page and 'value="35"' in page
+    assert "This field is required." in page
+    course.refresh_from_db()
+    assert course.title == "Serverless 101" and course.late_penalty_percent != 35
+
+
+def test_form_help_text_is_what_the_field_says_it_is_described_by(instructor):
+    page = client_for(instructor).get(reverse("course_create")).content.decode()
+    described = set(re.findall(r'aria-describedby="([^"]+)"', page))
+    assert described and all(f'id="{target}"' in page for target in described)
 
 
 def test_instructor_creates_a_course_and_assigns_an_exercise_with_a_due_date(instructor, doubling):
