@@ -20,11 +20,12 @@ class RequestError(ValueError):
 
 
 def encode_event(event: Any) -> bytes:
-    """The request body of an Invoke call; rejects what the Invoke API rejects."""
+    """The request body of an Invoke call; rejects what the Invoke API rejects.
+
+    Bytes are the payload as sent (and must parse as JSON); any other value is the event
+    itself, a str included (a JSON string event), None meaning no payload ({})."""
     if isinstance(event, (bytes, bytearray)):
         body = bytes(event)
-    elif isinstance(event, str):
-        body = event.encode()
     else:
         body = json.dumps({} if event is None else event, ensure_ascii=False).encode()
     if len(body) > formats.MAX_REQUEST_BYTES:

@@ -478,9 +478,13 @@ class Runtime:
     def _pool(self, runtime: str) -> tuple[Zygote, SlotLeases]:
         """The zygote of `runtime`'s Python version and the slot uids that go with it."""
         with self._lock:
+            if runtime in self._zygotes:
+                return self._zygotes[runtime], self._leases[runtime]
+        # Finding the interpreter runs it (once per label): not under the lock every invoke takes.
+        interpreter = hostinfo.interpreter_for(runtime)
+        with self._lock:
             if runtime not in self._zygotes:
-                index = RUNTIMES.index(runtime)
-                base = self._uid_base + index * UIDS_PER_RUNTIME
+                base = self._uid_base + RUNTIMES.index(runtime) * UIDS_PER_RUNTIME
                 self._leases[runtime] = SlotLeases(base_uid=base, count=UIDS_PER_RUNTIME)
-                self._zygotes[runtime] = Zygote(hostinfo.interpreter_for(runtime))
+                self._zygotes[runtime] = Zygote(interpreter)
             return self._zygotes[runtime], self._leases[runtime]

@@ -134,10 +134,9 @@ def submission_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(user=request.user, submission_id=submission_id)
-    if not request.htmx:
-        context = {"submission": submission, **_submission_context(submission)}
-        return render(request, SUBMISSION_PAGE, context)
     context = {"submission": submission, **_submission_context(submission)}
+    if not request.htmx:
+        return render(request, SUBMISSION_PAGE, context)
     if not submission.is_pending:  # the exercise page's "Your attempts (N)" catches up
         context.update(_attempts(submission))
     return render(request, f"{SUBMISSION_PAGE}#submission", context)

@@ -65,6 +65,7 @@ def test_a_memory_change_is_a_configuration_change(rt):
 
 def test_invalid_events_are_rejected_before_anything_runs(rt):
     cfg = function("def lambda_handler(e, c):\n    return e\n")
+    assert rt.invoke(cfg, "{not json", owner="x").payload == "{not json"  # a string event
     with pytest.raises(RequestError) as bad_json:
         rt.invoke(cfg, b"{not json", owner="x")
     assert bad_json.value.code == "InvalidRequestContentException" and bad_json.value.status == 400
