@@ -154,19 +154,24 @@ def test_publishing_makes_a_version_and_changing_the_tests_makes_the_next_one(
     assert draft.is_published
 
 
-@pytest.mark.root
-def test_a_new_exercise_is_published_into_its_lesson_and_shown_to_students(
-    lesson, instructor, student, runtime, validations, django_capture_on_commit_callbacks
-):
-    client = client_for(instructor)
-    with django_capture_on_commit_callbacks(execute=True):
+def _publish_new_exercise(client, lesson, runtime, capture_on_commit) -> None:
+    """The instructor writes "double-again" in the form, it validates, and they publish it."""
+    with capture_on_commit(execute=True):
         client.post(
             reverse("authoring_exercise_new", args=[lesson.slug]),
             _form(tests=textwrap.dedent(TEST_N2 + TEST_N3)),
         )
     draft = _validate(ExerciseDraft.objects.get(slug="double-again"), runtime)
-
     client.post(reverse("authoring_exercise_publish", args=[draft.pk]))
+
+
+@pytest.mark.root
+def test_a_new_exercise_is_published_into_its_lesson_and_shown_to_students(
+    lesson, instructor, student, runtime, validations, django_capture_on_commit_callbacks
+):
+    client = client_for(instructor)
+
+    _publish_new_exercise(client, lesson, runtime, django_capture_on_commit_callbacks)
 
     exercise = Exercise.objects.get(slug="double-again")
     assert exercise.lesson == lesson and exercise.current_version.number == 1
@@ -184,13 +189,7 @@ def test_a_lesson_edit_open_while_an_exercise_is_added_references_it_and_still_p
 ):
     client = client_for(instructor)
     client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))  # open, unsaved
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("authoring_exercise_new", args=[lesson.slug]),
-            _form(tests=textwrap.dedent(TEST_N2 + TEST_N3)),
-        )
-    draft = _validate(ExerciseDraft.objects.get(slug="double-again"), runtime)
-    client.post(reverse("authoring_exercise_publish", args=[draft.pk]))
+    _publish_new_exercise(client, lesson, runtime, django_capture_on_commit_callbacks)
 
     lesson_draft = LessonDraft.objects.get(lesson=lesson)
     assert "slug: double-again" in lesson_draft.text and lesson_draft.problems == []

@@ -16,6 +16,12 @@ from tests.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
+def _open_lesson_edit(client, lesson) -> LessonDraft:
+    """The instructor opens "Edit lesson" on a published lesson: their draft of it."""
+    client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))
+    return LessonDraft.objects.get(lesson=lesson)
+
+
 def test_live_preview_renders_markdown_without_the_front_matter_or_scripts(instructor):
     text = "---\ntitle: T\n---\n## Cold starts\n\nThey are **slow**.<script>alert(1)</script>"
 
@@ -28,8 +34,7 @@ def test_live_preview_renders_markdown_without_the_front_matter_or_scripts(instr
 
 def test_the_preview_shows_a_published_lessons_diagrams_from_its_files(lesson, instructor):
     client = client_for(instructor)
-    client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))
-    draft = LessonDraft.objects.get()
+    draft = _open_lesson_edit(client, lesson)
     text = "## Flow\n\n![The flow](diagrams/flow.svg)\n\n![Remote](https://example.com/a.png)\n"
     asset = reverse("lesson_asset", args=[lesson.slug, "diagrams/flow.svg"])
 
@@ -81,8 +86,7 @@ def test_a_quiz_added_in_the_form_becomes_a_quiz_of_the_published_lesson(lesson,
 def test_publish_saves_what_is_in_the_editor_first(lesson, instructor):
     """The author types and presses Publish straight away, without Save draft."""
     client = client_for(instructor)
-    client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))
-    draft = LessonDraft.objects.get()
+    draft = _open_lesson_edit(client, lesson)
     page = client.get(draft.get_absolute_url()).content.decode()
     assert (
         'form="lesson-form" formaction="' + reverse("authoring_lesson_publish", args=[draft.pk])
@@ -102,8 +106,7 @@ def test_publish_with_a_broken_editor_text_keeps_it_as_a_draft_and_publishes_not
     lesson, instructor
 ):
     client = client_for(instructor)
-    client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))
-    draft = LessonDraft.objects.get()
+    draft = _open_lesson_edit(client, lesson)
     broken = draft.text.replace("minutes: 5", "minutes: soon")
 
     response = client.post(
@@ -120,8 +123,7 @@ def test_a_lesson_with_a_broken_front_matter_shows_file_and_line_and_is_not_publ
     lesson, instructor
 ):
     client = client_for(instructor)
-    client.get(reverse("authoring_lesson_edit_published", args=[lesson.slug]))
-    draft = LessonDraft.objects.get()
+    draft = _open_lesson_edit(client, lesson)
     broken = draft.text.replace("minutes: 5", "minutes: soon")
 
     page = client.post(draft.get_absolute_url(), {"text": broken}, follow=True).content.decode()
